@@ -1,0 +1,4 @@
+import { DurableObject } from "cloudflare:workers";
+
+/** Placeholder until its issue lands: bound in wrangler.toml so migrations are stable. */
+export class Room extends DurableObject<Env> {}

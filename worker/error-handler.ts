@@ -1,0 +1,30 @@
+import type { ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app-env";
+import { ApiError } from "./errors";
+
+/**
+ * The single place errors become responses. Our own `ApiError`s carry their code; Hono's
+ * `HTTPException`s (from its middleware) keep their status with a generic code; anything else is
+ * logged with the request id and answered with a bare 500, never a stack or a message.
+ */
+export const onError: ErrorHandler<AppEnv> = (error, c) => {
+  const apiError = toApiError(error);
+  if (apiError.code === "internal") {
+    console.error(`Unhandled error in ${c.req.method} ${c.req.path} (request ${c.get("requestId")}):`, error);
+  }
+  return c.json(apiError.toBody(), apiError.status);
+};
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException && error.status < 500) {
+    return new ApiError("invalid_request", error.message || "The request could not be processed.", undefined, {
+      status: error.status,
+    });
+  }
+  return new ApiError("internal", "Something went wrong on our side. The request id in X-Request-Id helps find it.");
+}
+
+export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
+  c.json(new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`).toBody(), 404);

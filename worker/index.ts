@@ -1,0 +1,52 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./app-env";
+import { onError, onNotFound } from "./error-handler";
+import { ApiError } from "./errors";
+import { adminRoutes } from "./routes/admin";
+import { authRoutes } from "./routes/auth";
+import { healthRoutes } from "./routes/health";
+
+export { Channel } from "../durable-objects/channel";
+export { CollectionWatcher } from "../durable-objects/collection-watcher";
+export { Room } from "../durable-objects/room";
+
+/** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const app = new Hono<AppEnv>()
+  .use(requestId())
+  // Browsers may call from anywhere at the CORS layer; each project's allowed_origins is
+  // enforced when the request is authenticated (403 origin_not_allowed), where the project
+  // is known. Preflights carry no credentials, so they cannot be checked per project.
+  .use(
+    cors({
+      origin: (origin) => origin || "*",
+      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "If-Match", "X-Request-Id"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["X-Request-Id", "ETag"],
+      maxAge: 600,
+    }),
+  )
+  .use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
+          max_bytes: MAX_BODY_BYTES,
+        });
+      },
+    }),
+  )
+  .route("/health", healthRoutes)
+  .route("/v1/admin", adminRoutes)
+  .route("/v1/auth", authRoutes)
+  .notFound(onNotFound)
+  .onError(onError);
+
+export type App = typeof app;
+
+export default app satisfies ExportedHandler<Env>;

@@ -1,0 +1,37 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env";
+import { requireAuth, requireSecretKey } from "../auth/auth-context";
+import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, mintToken, RESERVED_CLAIMS } from "../auth/tokens";
+import { readJson } from "../validation";
+
+const MAX_CLAIMS_BYTES = 4096;
+
+const TokenRequest = z.object({
+  user_id: z.string().min(1).max(255),
+  role: z.string().min(1).max(64).optional(),
+  claims: z
+    .record(z.string().max(64), z.json())
+    .refine((claims) => !RESERVED_CLAIMS.some((name) => name in claims), {
+      message: `claims may not use the reserved names ${RESERVED_CLAIMS.join(", ")}`,
+    })
+    .refine((claims) => JSON.stringify(claims).length <= MAX_CLAIMS_BYTES, {
+      message: `claims must serialize to at most ${MAX_CLAIMS_BYTES} bytes`,
+    })
+    .optional(),
+  ttl_seconds: z.number().int().min(60).max(MAX_TOKEN_TTL_SECONDS).default(DEFAULT_TOKEN_TTL_SECONDS),
+});
+
+/** `/v1/auth`: user tokens. */
+export const authRoutes = new Hono<AppEnv>()
+  /** A server holding a secret key mints a token for one of its users (apps with their own auth). */
+  .post("/token", requireAuth, requireSecretKey, async (c) => {
+    const body = await readJson(c, TokenRequest);
+    return c.json(await mintToken(c.env.DB, c.var.auth.projectId, body, body.ttl_seconds), 201);
+  })
+
+  /** Who am I: the auth context the server resolved for these credentials. */
+  .get("/me", requireAuth, (c) => {
+    const { projectId, kind, userId, role, claims } = c.var.auth;
+    return c.json({ project_id: projectId, kind, user_id: userId, role, claims });
+  });

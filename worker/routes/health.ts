@@ -1,0 +1,12 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+
+/** `GET /health`: no auth, for load balancers and `npm run dev`'s readiness wait. */
+export const healthRoutes = new Hono<AppEnv>().get("/", async (c) => {
+  // One trivial query proves the D1 binding answers, not just that the isolate is up.
+  const database = await c.env.DB.prepare("SELECT 1")
+    .first()
+    .then(() => "ok" as const)
+    .catch(() => "unavailable" as const);
+  return c.json({ status: database === "ok" ? "ok" : "degraded", version: c.env.FLAREBASE_VERSION, database });
+});

@@ -1,0 +1,50 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { AppEnv } from "./app-env";
+import { ApiError } from "./errors";
+
+/** zod issues reshaped for the wire: where (a dotted path) and what. */
+function describeIssues(error: z.ZodError) {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ApiError("invalid_request", `Invalid ${what}.`, { issues: describeIssues(result.error) });
+  }
+  return result.data;
+}
+
+/**
+ * Reads the request body as JSON and validates it. An empty body is validated as `{}` so that
+ * endpoints whose fields are all optional accept a bare POST.
+ *
+ * @throws {ApiError} `invalid_json` when the body is not JSON, `invalid_request` when it does not
+ * match the schema (details list each issue with its path).
+ */
+export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
+  const text = await c.req.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new ApiError("invalid_json", `The request body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  return parseWith(schema, value, "request body");
+}
+
+/** Validates the query string (single values; repeated keys keep the last). */
+export function readQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
+  return parseWith(schema, c.req.query(), "query parameters");
+}
+
+/** Validates the path parameters of the matched route. */
+export function readParams<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
+  return parseWith(schema, c.req.param(), "path parameters");
+}
