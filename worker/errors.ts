@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 export const ERROR_STATUS = {
   invalid_json: 400,
   invalid_request: 400,
+  invalid_filter: 400,
   unauthorized: 401,
   token_expired: 401,
   forbidden: 403,
