@@ -1,0 +1,152 @@
+/**
+ * `npm run dev`: one command from a fresh clone to a running local Flarebase with a demo
+ * project and keys ready to paste.
+ *
+ * 1. `.dev.vars` gets a random ADMIN_TOKEN the first time (an existing one is kept).
+ * 2. The SDK is built (`npm run build`) and the local D1 migrations are applied.
+ * 3. `wrangler dev` starts on PORT (default 8787) and we wait for GET /health.
+ * 4. The demo project remembered in `.flarebase-dev.json` is reused if it still exists,
+ *    otherwise one is created through the admin API.
+ *
+ * Ctrl-C stops wrangler and the workerd processes it started.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { adminRequest, ROOT, randomToken, runWrangler, startWorker, waitForHealth } from "./local-worker.mjs";
+
+const DEV_VARS = join(ROOT, ".dev.vars");
+const DEV_STATE = join(ROOT, ".flarebase-dev.json");
+const DEFAULT_PORT = 8787;
+
+/** Reads ADMIN_TOKEN from `.dev.vars`, adding a random one (and the file) when missing. */
+function ensureAdminToken() {
+  const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+  const match = /^\s*ADMIN_TOKEN\s*=\s*(.*?)\s*$/m.exec(text);
+  if (match) {
+    const token = match[1].replace(/^(["'])(.*)\1$/, "$2");
+    if (token) return { token, created: false };
+  }
+  const token = randomToken();
+  const separator = text && !text.endsWith("\n") ? "\n" : "";
+  // .dev.vars holds secrets and is git-ignored; keep it private to this user as well.
+  writeFileSync(DEV_VARS, `${text}${separator}ADMIN_TOKEN=${token}\n`, { mode: 0o600 });
+  return { token, created: true };
+}
+
+/** Runs `npm run <script>` with our stdio and fails loudly if it fails. */
+function npmRun(script) {
+  return new Promise((resolve, reject) => {
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    const child = spawn(npm, ["run", "--silent", script], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    child.once("error", reject);
+    child.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm run ${script} failed (exit code ${code}).`)),
+    );
+  });
+}
+
+/** Reuses the remembered demo project if the local database still has it, else creates one. */
+async function ensureDemoProject(url, adminToken) {
+  const saved = existsSync(DEV_STATE) ? JSON.parse(readFileSync(DEV_STATE, "utf8")) : null;
+  if (typeof saved?.project_id === "string" && saved.keys?.public && saved.keys?.secret) {
+    const found = await adminRequest(
+      url,
+      adminToken,
+      "GET",
+      `/v1/admin/projects/${encodeURIComponent(saved.project_id)}`,
+    );
+    if (found.status === 200) return { ...saved, reused: true };
+    if (found.status !== 404) {
+      throw new Error(
+        `Could not look up the demo project ${saved.project_id} (HTTP ${found.status}: ${JSON.stringify(found.body)}). ` +
+          "If ADMIN_TOKEN in .dev.vars changed, restore it or delete .flarebase-dev.json to start over.",
+      );
+    }
+  }
+  const created = await adminRequest(url, adminToken, "POST", "/v1/admin/projects", { name: "demo" });
+  if (created.status !== 201) {
+    throw new Error(`Creating the demo project failed (HTTP ${created.status}: ${JSON.stringify(created.body)}).`);
+  }
+  const state = {
+    project_id: created.body.id,
+    name: created.body.name,
+    keys: created.body.keys,
+    created_at: created.body.created_at,
+  };
+  writeFileSync(DEV_STATE, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  return { ...state, reused: false };
+}
+
+function printBanner({ url, adminToken, project }) {
+  const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
+  const lines = [
+    "",
+    bold("Flarebase is running"),
+    `  URL          ${url}`,
+    `  Admin token  ${adminToken}   (Authorization: Bearer …, from .dev.vars)`,
+    `  Demo project ${project.project_id}   (${project.reused ? "reused" : "created"}, saved in .flarebase-dev.json)`,
+    `  Public key   ${project.keys.public}`,
+    `  Secret key   ${project.keys.secret}   (server-side only)`,
+    `  Demo page    ${url}/demo/?key=${project.keys.public}`,
+    "",
+    bold('SDK snippet (a <script type="module"> or any ES module):'),
+    `  import { createClient } from "${url}/sdk.js";`,
+    `  const client = createClient({ url: "${url}", key: "${project.keys.public}" });`,
+    "  await client.health();",
+    "",
+    "Press Ctrl-C to stop.",
+    "",
+  ];
+  console.log(lines.join("\n"));
+}
+
+async function main() {
+  const port = Number(process.env.PORT ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`PORT must be a TCP port, got "${process.env.PORT}".`);
+
+  const admin = ensureAdminToken();
+  if (admin.created) console.log("Created .dev.vars with a random ADMIN_TOKEN.");
+
+  console.log("> npm run build");
+  await npmRun("build");
+  console.log("> wrangler d1 migrations apply DB --local");
+  await runWrangler(["d1", "migrations", "apply", "DB", "--local"]);
+
+  // localhost, the address developers expect; the inspector stays on wrangler's default port
+  // (9229, or the next free one) so a debugger finds it where it usually looks.
+  const worker = await startWorker({ port, ip: "localhost", inspectorPort: null });
+  const url = worker.url;
+
+  let stopping = false;
+  const shutdown = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping wrangler…`);
+    await worker.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGHUP", () => shutdown("SIGHUP"));
+  worker.exited.then(({ code, signal }) => {
+    if (stopping) return;
+    console.error(`wrangler dev exited (${signal ?? `exit code ${code}`}).`);
+    process.exit(code || 1);
+  });
+
+  try {
+    await waitForHealth(worker, { timeoutMs: 90_000 });
+    const project = await ensureDemoProject(url, admin.token);
+    printBanner({ url, adminToken: admin.token, project });
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+}
+
+main().catch((error) => {
+  console.error(`npm run dev: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

@@ -1,0 +1,178 @@
+/**
+ * `npm run test:browser`: the browser SDK in a real browser against a real local worker.
+ *
+ * Starts `wrangler dev` on a free port with throwaway state and a random ADMIN_TOKEN, creates a
+ * project through the admin API, opens /demo/?key=<public key> in Debian's headless Chromium
+ * (driven by playwright-core) and checks what the page shows. Prints one line per check and
+ * `browser: N passed, M failed`; exits non-zero on any failure. wrangler and Chromium are
+ * always stopped, and the whole run is bounded by RUN_TIMEOUT_MS.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import {
+  adminRequest,
+  freePort,
+  randomToken,
+  runWrangler,
+  startWorker,
+  waitForHealth,
+} from "../../scripts/local-worker.mjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const RUN_TIMEOUT_MS = 180_000;
+const PAGE_TIMEOUT_MS = 20_000;
+
+/** @type {{ name: string, ok: boolean, detail?: string }[]} */
+const results = [];
+
+function check(name, ok, detail) {
+  results.push({ name, ok, detail: ok ? undefined : detail });
+  console.log(`  ${ok ? "✓" : "✗"} ${name}${ok ? "" : `: ${detail}`}`);
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text ?? "");
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing. Install Debian's Chromium: apt-get update && apt-get install -y chromium`);
+  }
+
+  const temp = await mkdtemp(join(tmpdir(), "flarebase-browser-"));
+  const persistTo = join(temp, "state");
+  const screenshot = join(tmpdir(), `flarebase-demo-${Date.now()}.png`);
+  const adminToken = randomToken();
+  // No network in tests: skip wrangler's Request.cf download and its telemetry.
+  const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
+
+  /** @type {import("../../scripts/local-worker.mjs").LocalWorker | undefined} */
+  let worker;
+  /** @type {import("playwright-core").BrowserContext | undefined} */
+  let browser;
+  const cleanup = async () => {
+    await browser?.close().catch(() => {});
+    await worker?.stop();
+    await rm(temp, { recursive: true, force: true });
+  };
+  const deadline = setTimeout(async () => {
+    console.error(`browser smoke test: no result after ${RUN_TIMEOUT_MS / 1000} s, giving up.`);
+    await cleanup();
+    console.log(
+      `browser: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`,
+    );
+    process.exit(1);
+  }, RUN_TIMEOUT_MS);
+
+  let output = "";
+  try {
+    await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", persistTo], { quiet: true, env });
+    worker = await startWorker({
+      port: await freePort(),
+      persistTo,
+      vars: { ADMIN_TOKEN: adminToken },
+      stdio: "pipe",
+      env,
+    });
+    // Keep wrangler's output to show it only when something goes wrong.
+    worker.child.stdout?.on("data", (chunk) => {
+      output += chunk;
+    });
+    worker.child.stderr?.on("data", (chunk) => {
+      output += chunk;
+    });
+    await waitForHealth(worker);
+
+    const created = await adminRequest(worker.url, adminToken, "POST", "/v1/admin/projects", { name: "browser-smoke" });
+    if (created.status !== 201)
+      throw new Error(`creating a project: HTTP ${created.status} ${JSON.stringify(created.body)}`);
+    const project = created.body;
+
+    browser = await chromium.launchPersistentContext(join(temp, "chromium-profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 30_000,
+    });
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    /** @type {string[]} */
+    const pageErrors = [];
+    page.on("pageerror", (error) => pageErrors.push(`uncaught: ${error.message}`));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(`console: ${message.text()}`);
+    });
+    page.on("requestfailed", (request) =>
+      pageErrors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
+    );
+
+    const demoUrl = `${worker.url}/demo/?key=${encodeURIComponent(project.keys.public)}`;
+    const response = await page.goto(demoUrl, { timeout: PAGE_TIMEOUT_MS });
+    if (!response?.ok()) throw new Error(`GET ${demoUrl}: HTTP ${response?.status()}`);
+    // The page sets data-state to "done" or "error" once both SDK calls have settled.
+    await page
+      .waitForFunction(() => ["done", "error"].includes(document.body.dataset.state ?? ""), null, {
+        timeout: PAGE_TIMEOUT_MS,
+      })
+      .catch(() => {});
+    const state = await page.evaluate(() => document.body.dataset.state);
+    if (state !== "done" && state !== "error")
+      pageErrors.push(`page state still "${state}" after ${PAGE_TIMEOUT_MS} ms`);
+
+    const text = async (selector) => (await page.textContent(selector)) ?? "";
+    const health = parseJson(await text("#health"));
+    const me = parseJson(await text("#me"));
+    const shownError = (await text("#error")).trim();
+
+    check(
+      "client.health() in the page reports status ok",
+      health?.status === "ok",
+      `#health = ${JSON.stringify(await text("#health"))}`,
+    );
+    check(
+      "client.auth.me() names the project that was created",
+      me?.project_id === project.id,
+      `expected project_id ${project.id}, #me = ${JSON.stringify(await text("#me"))}`,
+    );
+    check("client.auth.me() reports a public key", me?.kind === "public", `#me = ${JSON.stringify(await text("#me"))}`);
+    check(
+      "the page shows no error and logged none",
+      shownError === "" && pageErrors.length === 0,
+      [shownError && `#error = ${shownError}`, ...pageErrors].filter(Boolean).join("; "),
+    );
+
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`  screenshot: ${screenshot}`);
+  } catch (error) {
+    check("the smoke run completes", false, error instanceof Error ? error.message : String(error));
+  } finally {
+    clearTimeout(deadline);
+    await cleanup();
+  }
+
+  const failed = results.filter((r) => !r.ok).length;
+  if (failed > 0 && output) console.error(`\n--- wrangler dev output ---\n${output}---`);
+  console.log(`browser: ${results.length - failed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 ? 1 : 0;
+}
+
+main().catch((error) => {
+  console.error(error);
+  console.log("browser: 0 passed, 1 failed");
+  process.exitCode = 1;
+});
