@@ -14,7 +14,8 @@ export { CollectionWatcher } from "../durable-objects/collection-watcher";
 export { Room } from "../durable-objects/room";
 
 /** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+// Not exported: workerd rejects an entry module whose exports are not handlers or classes.
+const MAX_BODY_BYTES = 1024 * 1024;
 
 const app = new Hono<AppEnv>()
   .use(requestId())
