@@ -158,6 +158,22 @@ async function main() {
 
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`  screenshot: ${screenshot}`);
+
+    // The failure path: a key the server does not know must surface the SDK's typed error.
+    const badKey = `${project.keys.public.slice(0, -4)}xxxx`;
+    await page.goto(`${worker.url}/demo/?key=${encodeURIComponent(badKey)}`, { timeout: PAGE_TIMEOUT_MS });
+    await page
+      .waitForFunction(() => ["done", "error"].includes(document.body.dataset.state ?? ""), null, {
+        timeout: PAGE_TIMEOUT_MS,
+      })
+      .catch(() => {});
+    const badState = await page.evaluate(() => document.body.dataset.state);
+    const badError = (await text("#error")).trim();
+    check(
+      "a wrong key shows the SDK's unauthorized error in the page",
+      badState === "error" && badError.includes("unauthorized") && (await text("#me")) === "",
+      `state ${badState}, #error = ${JSON.stringify(badError)}, #me = ${JSON.stringify(await text("#me"))}`,
+    );
   } catch (error) {
     check("the smoke run completes", false, error instanceof Error ? error.message : String(error));
   } finally {
