@@ -114,9 +114,11 @@ async function main() {
   console.log("> wrangler d1 migrations apply DB --local");
   await runWrangler(["d1", "migrations", "apply", "DB", "--local"]);
 
-  // localhost, the address developers expect; the inspector stays on wrangler's default port
-  // (9229, or the next free one) so a debugger finds it where it usually looks.
-  const worker = await startWorker({ port, ip: "localhost", inspectorPort: null });
+  // 127.0.0.1 rather than localhost, which may resolve to ::1 first. The inspector stays on
+  // wrangler's default port (9229) so a debugger finds it where it usually looks. Request.cf
+  // is a placeholder unless asked for, so an offline start neither waits nor warns.
+  const env = { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env };
+  const worker = await startWorker({ port, ip: "127.0.0.1", inspectorPort: null, env });
   const url = worker.url;
 
   let stopping = false;
