@@ -18,7 +18,8 @@
  *   what a list endpoint wants: the `filter=` expression AND the parameter filters.
  * - `matches(node: FilterNode, scope: MatchScope): boolean` (backend 2, in memory).
  * - `compileFilter(node: FilterNode, ctx: CompileContext): SqlFragment` (backend 1, D1/SQLite).
- * - `parseSort(spec: string): SortKey[]`, `compileOrderBy(keys: SortKey[], ctx: OrderByContext): string`,
+ * - `parseSort(spec: string, defaultOrder?: "asc" | "desc"): SortKey[]`,
+ *   `compileOrderBy(keys: SortKey[], ctx: OrderByContext): string`,
  *   `compareForSort(a: unknown, b: unknown, keys: SortKey[]): number` (same order in memory).
  * - `authValues(auth: AuthContext | null): AuthValues` (what `auth.*` means in a rule).
  * - `and(...nodes)`, `TRUE`, `FALSE` helpers to combine ASTs.
@@ -138,6 +139,11 @@ export interface SortKey {
 export interface OrderByContext {
   /** As in `CompileContext.column`. */
   readonly column: string;
+  /**
+   * Sort names that mean a table column rather than a document field, e.g.
+   * `{ created_at: "d.created_at", id: "d.id" }` (trusted SQL from the caller).
+   */
+  readonly metaColumns?: Readonly<Record<string, string>>;
 }
 
 /** What `parseQueryParams` accepts: a URL's search params, or a plain object (realtime

@@ -1,30 +1,101 @@
 import type { OrderByContext, SortKey } from "./ast";
+import { FIELD_SEGMENT, MAX_PATH_SEGMENTS, MAX_SORT_KEYS } from "./ast";
+import { jsonPathLiteral } from "./compile-sql";
+import { filterError } from "./filter-error";
+import { compareStrings, resolvePath } from "./values";
 
 /**
- * Parses a sort spec: comma-separated doc paths, `-` for descending (`-age,profile.city`).
+ * Parses a sort spec: comma-separated paths, each optionally prefixed with `-` (descending) or
+ * `+` (ascending). Keys without a sign take `defaultOrder` (Cocobase clients send
+ * `sort=created_at&order=desc`).
  *
- * @throws {ApiError} `invalid_filter` for a bad path or too many keys.
+ * @example
+ * parseSort("-age,profile.city"); // [{ path: ["age"], desc: true }, { path: ["profile", "city"], desc: false }]
+ *
+ * @throws {ApiError} `invalid_filter` (with `details.param: "sort"` and the position) for an
+ * invalid path or more than `MAX_SORT_KEYS` keys.
  */
-export function parseSort(spec: string): SortKey[] {
-  void spec;
-  throw new Error("parseSort: not implemented yet");
+export function parseSort(spec: string, defaultOrder: "asc" | "desc" = "asc"): SortKey[] {
+  const keys: SortKey[] = [];
+  if (spec.trim() === "") return keys;
+  let position = 0;
+  for (const raw of spec.split(",")) {
+    const text = raw.trim();
+    const at = position + raw.indexOf(text);
+    position += raw.length + 1;
+    const sign = text[0] === "-" || text[0] === "+" ? text[0] : "";
+    const path = text.slice(sign.length).split(".");
+    let segmentAt = at + sign.length;
+    for (const segment of path) {
+      if (!FIELD_SEGMENT.test(segment)) {
+        throw filterError(`Invalid sort field ${JSON.stringify(segment)}: use letters, digits, _ and dots`, segmentAt, {
+          param: "sort",
+        });
+      }
+      segmentAt += segment.length + 1;
+    }
+    if (path.length > MAX_PATH_SEGMENTS) {
+      throw filterError(`A field path may have at most ${MAX_PATH_SEGMENTS} segments`, at, { param: "sort" });
+    }
+    keys.push({ path, desc: sign === "-" || (sign === "" && defaultOrder === "desc") });
+    if (keys.length > MAX_SORT_KEYS) {
+      throw filterError(`At most ${MAX_SORT_KEYS} sort keys`, at, { param: "sort", max_sort_keys: MAX_SORT_KEYS });
+    }
+  }
+  return keys;
 }
 
 /**
- * ORDER BY expressions (without the keywords, comma-separated) that order mixed JSON types
- * deterministically: missing/null < false < true < numbers < strings < arrays < objects.
- * The caller appends its own final tiebreak (e.g. `, d.id`).
+ * ORDER BY terms (comma-separated, without the keywords) that order mixed JSON types the same way
+ * on every row: missing/null < false < true < numbers < strings < arrays < objects, then by value
+ * within a type (numbers numerically, strings by code point). Descending reverses the whole order.
+ * The caller appends the final tiebreak, e.g. `ORDER BY ${terms}, d.id`.
+ *
+ * @example
+ * compileOrderBy(parseSort("-age"), { column: "d.data" });
  */
 export function compileOrderBy(keys: readonly SortKey[], ctx: OrderByContext): string {
-  void keys;
-  void ctx;
-  throw new Error("compileOrderBy: not implemented yet");
+  return keys
+    .map((key) => {
+      const direction = key.desc ? "DESC" : "ASC";
+      const meta = key.path.length === 1 ? ctx.metaColumns?.[key.path[0] as string] : undefined;
+      if (meta !== undefined) return `${meta} ${direction}`;
+      const args = `${ctx.column}, ${jsonPathLiteral(key.path)}`;
+      const rank =
+        `CASE json_type(${args}) WHEN 'false' THEN 1 WHEN 'true' THEN 2 WHEN 'integer' THEN 3 WHEN 'real' THEN 3` +
+        ` WHEN 'text' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 ELSE 0 END`;
+      return `${rank} ${direction}, json_extract(${args}) ${direction}`;
+    })
+    .join(", ");
 }
 
-/** The same order in memory (for watchers): negative when `a` sorts before `b`. */
+/**
+ * The same order in memory (for watchers and tests): negative when `a` sorts before `b`, 0 when
+ * the keys tie. Arrays and objects compare by their JSON text.
+ */
 export function compareForSort(a: unknown, b: unknown, keys: readonly SortKey[]): number {
-  void a;
-  void b;
-  void keys;
-  throw new Error("compareForSort: not implemented yet");
+  for (const key of keys) {
+    const diff = compareSortValues(resolvePath(a, key.path), resolvePath(b, key.path));
+    if (diff !== 0) return key.desc ? -diff : diff;
+  }
+  return 0;
+}
+
+function rank(value: unknown): number {
+  if (value === null || value === undefined) return 0;
+  if (value === false) return 1;
+  if (value === true) return 2;
+  if (typeof value === "number") return 3;
+  if (typeof value === "string") return 4;
+  return Array.isArray(value) ? 5 : 6;
+}
+
+function compareSortValues(a: unknown, b: unknown): number {
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 3) return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (ra === 4) return Math.sign(compareStrings(a as string, b as string));
+  if (ra >= 5) return Math.sign(compareStrings(JSON.stringify(a), JSON.stringify(b)));
+  return 0;
 }
