@@ -1,0 +1,53 @@
+// Builds the browser SDK (`npm run build`):
+// - dist/sdk/index.js (+ .map): readable ESM bundle, what `import "flarebase"` loads;
+// - dist/sdk/*.d.ts: declarations from `tsc -p sdk/tsconfig.build.json`;
+// - public/sdk.js (+ .map): the same bundle minified, served by the Worker's assets at GET /sdk.js.
+// Prints the minified and gzipped size of public/sdk.js, the number the SDK budget is about.
+import { execFile } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const started = performance.now();
+
+/** @type {import("esbuild").BuildOptions} */
+const common = {
+  absWorkingDir: root,
+  entryPoints: ["sdk/index.ts"],
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  sourcemap: "linked",
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+await rm(`${root}dist/sdk`, { recursive: true, force: true });
+
+// tsc runs as its own process meanwhile: declarations and bundles do not depend on each other.
+const tsc = promisify(execFile)(
+  process.execPath,
+  [`${root}node_modules/typescript/bin/tsc`, "-p", "sdk/tsconfig.build.json"],
+  {
+    cwd: root,
+  },
+).catch((error) => {
+  process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
+  throw new Error("tsc -p sdk/tsconfig.build.json failed (declarations for dist/sdk); see the errors above.");
+});
+
+await Promise.all([
+  build({ ...common, outfile: "dist/sdk/index.js" }),
+  build({ ...common, outfile: "public/sdk.js", minify: true }),
+  tsc,
+]);
+
+const minified = await readFile(`${root}public/sdk.js`);
+const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
+console.log(
+  `SDK built in ${Math.round(performance.now() - started)} ms: public/sdk.js ${kb(minified.length)} minified, ${kb(gzipSync(minified, { level: 9 }).length)} gzipped; dist/sdk/index.js + .d.ts`,
+);

@@ -1,0 +1,41 @@
+import { type CallOptions, request, type Transport } from "./http.js";
+import type { AuthInfo, TokenRequest, TokenResponse } from "./types.js";
+
+/** `client.auth`: user tokens and the caller's identity. */
+export interface AuthApi {
+  /**
+   * Mints a token for one of your users, for apps that run their own sign-in. Needs a client
+   * created with a secret key (`sk_…`), so call it on your server, never in a browser; hand the
+   * token to the browser, which passes it to `createClient({ url, token })`.
+   *
+   * @example
+   * const admin = createClient({ url, key: process.env.FLAREBASE_SECRET_KEY });
+   * const { token, expires_at } = await admin.auth.createToken({ user_id: "u_42", role: "editor" });
+   *
+   * @throws {FlarebaseError} `forbidden` (403) with a public key or a token, `unauthorized` (401)
+   * for a missing, invalid or revoked key, `invalid_request` (400) for a bad user id, role, claims
+   * or ttl (see `details.issues`).
+   */
+  createToken(input: TokenRequest, options?: CallOptions): Promise<TokenResponse>;
+
+  /**
+   * Who the server thinks is calling: the project, the kind of credential, and for a token the
+   * user id, role and claims. Handy to check that a token is still accepted.
+   *
+   * @example
+   * const me = await client.auth.me();
+   * if (me.kind === "user") console.log(`signed in as ${me.user_id}`);
+   *
+   * @throws {FlarebaseError} `unauthorized` (401) without valid credentials, `token_expired` (401)
+   * for an expired token, `origin_not_allowed` (403) from a browser origin the project does not allow.
+   */
+  me(options?: CallOptions): Promise<AuthInfo>;
+}
+
+/** Builds `client.auth` on a transport. */
+export function createAuthApi(transport: Transport): AuthApi {
+  return {
+    createToken: (input, options) => request(transport, "POST", "/v1/auth/token", { ...options, body: input }),
+    me: (options) => request(transport, "GET", "/v1/auth/me", options),
+  };
+}

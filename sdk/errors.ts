@@ -1,0 +1,109 @@
+/**
+ * Error codes the SDK sets itself, when there is no server answer to take a code from:
+ * - `network_error`: the request never got an HTTP response (server down, DNS, CORS, offline).
+ * - `timeout`: no complete response within `timeoutMs`.
+ * - `aborted`: the caller's `AbortSignal` fired.
+ * - `invalid_response`: the server answered, but not with what a Flarebase server sends.
+ * - `token_error`: the app's token function threw or rejected.
+ */
+export type ClientErrorCode = "network_error" | "timeout" | "aborted" | "invalid_response" | "token_error";
+
+/**
+ * Codes the server sends in its error envelope (documented in docs/rest.md). The union stays open
+ * (`string & {}`) so that a newer server's codes still type-check in an older SDK.
+ */
+export type ServerErrorCode =
+  | "invalid_json"
+  | "invalid_request"
+  | "unauthorized"
+  | "token_expired"
+  | "forbidden"
+  | "origin_not_allowed"
+  | "not_found"
+  | "method_not_allowed"
+  | "conflict"
+  | "payload_too_large"
+  | "rate_limited"
+  | "internal"
+  | "not_configured";
+
+/** Any code a {@link FlarebaseError} can carry. */
+export type FlarebaseErrorCode = ServerErrorCode | ClientErrorCode | (string & {});
+
+/** What a {@link FlarebaseError} is built from. */
+export interface FlarebaseErrorInit {
+  /** HTTP status, or 0 when no HTTP response was received. */
+  status: number;
+  code: FlarebaseErrorCode;
+  message: string;
+  details?: unknown;
+  /** The server's `X-Request-Id`, when a response arrived. */
+  requestId?: string | null;
+  /** The full URL of the request. */
+  url: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error type every SDK call rejects with: an error answer from the server, a network
+ * failure, a timeout or an abort. Switch on `code`; `status` is 0 when no response arrived.
+ *
+ * `isAbort` is true only when the caller's own `AbortSignal` cancelled the request (code
+ * `aborted`), so `if (error.isAbort) return;` safely ignores cancellations you asked for. A
+ * timeout is not an abort: it has code `timeout` and `isAbort === false`.
+ *
+ * @example
+ * try {
+ *   await client.auth.me();
+ * } catch (error) {
+ *   if (error instanceof FlarebaseError && error.code === "unauthorized") showLogin();
+ *   else throw error;
+ * }
+ */
+export class FlarebaseError extends Error {
+  override readonly name = "FlarebaseError";
+  /** HTTP status, or 0 for `network_error`, `timeout`, `aborted` and `token_error`. */
+  readonly status: number;
+  /** The server's error code, or one of the SDK's own {@link ClientErrorCode}s. */
+  readonly code: FlarebaseErrorCode;
+  /** Structured details from the server (for example validation issues), if any. */
+  readonly details: unknown;
+  /** The server's request id (`X-Request-Id`): quote it when reporting a problem. */
+  readonly requestId: string | null;
+  /** The full URL that was requested. */
+  readonly url: string;
+  /** True when the caller's `AbortSignal` cancelled the request. */
+  readonly isAbort: boolean;
+
+  constructor(init: FlarebaseErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.code = init.code;
+    this.details = init.details;
+    this.requestId = init.requestId ?? null;
+    this.url = init.url;
+    this.isAbort = init.code === "aborted";
+  }
+
+  /**
+   * A plain object with every field, for logs and for passing the error across a serialization
+   * boundary (server-side rendering, `postMessage`). `cause` is reduced to its message.
+   *
+   * @example
+   * console.error(JSON.stringify(error));
+   */
+  toJSON() {
+    const { name, status, code, message, details, requestId, url, isAbort, cause } = this;
+    return {
+      name,
+      status,
+      code,
+      message,
+      details,
+      requestId,
+      url,
+      isAbort,
+      cause: cause instanceof Error ? cause.message : cause,
+    };
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Flarebase browser SDK: a small, dependency-free client for a Flarebase server.
+ *
+ * @example
+ * import { createClient } from "flarebase";
+ * const client = createClient({ url: "https://flarebase.example.workers.dev", key: "pk_…" });
+ *
+ * @module
+ */
+
+// Relative imports in sdk/ end in `.js` so that the emitted declarations (dist/sdk/*.d.ts) resolve
+// under every `moduleResolution` a consumer may use, `node16`/`nodenext` included.
+
+export type { AdminClient, AdminClientOptions, AdminKeysApi, AdminProjectsApi, AdminSigningKeysApi } from "./admin.js";
+export { createAdminClient } from "./admin.js";
+export type { AuthApi } from "./auth.js";
+export type {
+  ClientCore,
+  ClientOptions,
+  Credentials,
+  FlarebaseClient,
+  TokenSource,
+  WebSocketConstructor,
+} from "./client.js";
+export { createClient } from "./client.js";
+export type { ClientErrorCode, FlarebaseErrorCode, FlarebaseErrorInit, ServerErrorCode } from "./errors.js";
+export { FlarebaseError } from "./errors.js";
+export type { CallOptions, FetchLike, HttpMethod, QueryValue, RequestOptions } from "./http.js";
+export type * from "./types.js";
