@@ -2,6 +2,7 @@
 export * from "./ast";
 export { ANONYMOUS, authValues } from "./auth-values";
 export { compileFilter } from "./compile-sql";
+export { formatFilter } from "./format";
 export { matches } from "./match";
 export { parseExpression, parseRule } from "./parse-expression";
 export { parseListFilter, parseQueryParams } from "./parse-query-params";
