@@ -1,4 +1,304 @@
-import { DurableObject } from "cloudflare:workers";
+import type { Attachment } from "./attachment";
+import { OP_BITS, opNames } from "./capabilities";
+import type { ConnectParams } from "./connect-params";
+import { DedupWindow } from "./dedup";
+import { messagesFrames } from "./frames";
+import { PresenceSet } from "./presence";
+import {
+  type CapabilityOp,
+  CHANNEL_CLIENT_FRAME_TYPES,
+  ChannelClientFrame,
+  type HistoryFrame,
+  type Message,
+  type PresenceFrame,
+  type PublishFrame,
+  type RealtimeErrorCode,
+  type ResumeResult,
+} from "./protocol";
+import { ReplayBuffer } from "./replay-buffer";
+import { type BaseClientFrame, HubError, randomId, SocketHub } from "./socket-hub";
 
-/** Placeholder until its issue lands: bound in wrangler.toml so migrations are stable. */
-export class Channel extends DurableObject<Env> {}
+/** What a publish (from a socket or from REST) resolves to. */
+export interface PublishResult {
+  id: string;
+  /** The message's seq; null for an ephemeral message. */
+  seq: number | null;
+  timestamp: number;
+  /** True when the id was already published: `seq` and `timestamp` are the original ones. */
+  duplicate: boolean;
+}
+
+/** A publish as the REST route hands it over, already authorized. */
+export interface PublishInput {
+  client_id: string;
+  /** Client-assigned id for exactly-once; the server makes one up when absent. */
+  id?: string | undefined;
+  name: string;
+  data: unknown;
+  ephemeral?: boolean | undefined;
+}
+
+/** A typed error returned over RPC (thrown errors lose their type on the way, so they are returned). */
+export interface RpcError {
+  code: RealtimeErrorCode;
+  message: string;
+  max_bytes: number | null;
+}
+
+/** A page of history as REST serves it: newest first. */
+export interface HistoryResult {
+  /** Serialized messages, newest first (the route splices them into its body as they are). */
+  items: string[];
+  next_before_seq: number | null;
+}
+
+/**
+ * One pub/sub channel of one project: the object named `<project id>:<channel name>`.
+ *
+ * Stored messages get a gap-free `seq` in the same synchronous turn that writes them to the
+ * object's SQLite storage (message row and dedup row together), and the runtime's output gate holds
+ * every reply and delivery until that write is durable, so no client ever sees a seq that could be
+ * lost. The replay buffer serves resume and history; the dedup window makes publishes
+ * exactly-once; presence lives in the socket attachments. See docs/realtime.md.
+ */
+export class Channel extends SocketHub {
+  protected readonly frameSchema = ChannelClientFrame;
+  protected readonly frameTypes: ReadonlySet<string> = new Set(CHANNEL_CLIENT_FRAME_TYPES);
+
+  readonly #buffer: ReplayBuffer;
+  readonly #dedup: DedupWindow;
+  readonly #presence: PresenceSet;
+  readonly #epoch: string;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#buffer = new ReplayBuffer(this.sql);
+    this.#dedup = new DedupWindow(this.sql);
+    this.#presence = new PresenceSet({
+      sockets: () => this.sockets(),
+      attachment: (ws) => this.attachment(ws),
+      setAttachment: (ws, attachment) => this.setAttachment(ws, attachment),
+      broadcast: (frame) => this.broadcast(frame),
+    });
+    let epoch = this.meta("epoch");
+    if (!epoch) {
+      epoch = randomId().slice(0, 12);
+      this.setMeta("epoch", epoch);
+    }
+    this.#epoch = epoch;
+  }
+
+  // ===== RPC (called by the Worker's REST routes, which authenticate and authorize first)
+
+  /** Publishes a message from the REST API: same seq, dedup and fan-out as a socket publish. */
+  publishMessage(input: PublishInput): { result: PublishResult | null; error: RpcError | null } {
+    try {
+      const result = this.#publish(input.client_id, input.id ?? `srv-${randomId()}`, input.name, input.data ?? null, {
+        ephemeral: input.ephemeral === true,
+      });
+      return { result, error: null };
+    } catch (error) {
+      if (!(error instanceof HubError)) throw error;
+      const maxBytes = (error.details as { max_bytes?: number } | undefined)?.max_bytes ?? null;
+      return { result: null, error: { code: error.code, message: error.message, max_bytes: maxBytes } };
+    }
+  }
+
+  /** Stored messages older than `beforeSeq` (all when null), newest first. */
+  history(beforeSeq: number | null, limit: number): HistoryResult {
+    this.#trim(Date.now(), true);
+    const page = this.#buffer.before(beforeSeq, limit);
+    return { items: page.items, next_before_seq: page.nextBeforeSeq };
+  }
+
+  /** The present members, serialized (a JSON array of presence members). */
+  presenceMembers(): string {
+    return JSON.stringify(this.#presence.members());
+  }
+
+  /** The channel's epoch, head seq and retained range (for diagnostics and tests). */
+  state(): { epoch: string; seq: number; oldest_seq: number; stored: number; connections: number } {
+    return {
+      epoch: this.#epoch,
+      seq: this.#buffer.head,
+      oldest_seq: this.#buffer.floor,
+      stored: this.#buffer.count,
+      connections: this.connectionCount,
+    };
+  }
+
+  // ===== Socket hub hooks
+
+  protected onConnect(_ws: WebSocket, attachment: Attachment, params: ConnectParams): string[] {
+    const { resume, replay } = this.#resume(params);
+    const hello = {
+      v: 1,
+      type: "hello",
+      connection_id: attachment.cid,
+      client_id: attachment.client,
+      user_id: attachment.user,
+      channel: params.name,
+      epoch: this.#epoch,
+      seq: this.#buffer.head,
+      resume,
+      presence: this.#presence.members(),
+      capabilities: opNames(attachment.ops),
+      limits: {
+        max_frame_bytes: this.limits.max_frame_bytes,
+        rate_per_second:
+          attachment.kind === "secret" ? this.limits.trusted_rate_per_second : this.limits.rate_per_second,
+        rate_burst: attachment.kind === "secret" ? this.limits.trusted_rate_burst : this.limits.rate_burst,
+        heartbeat_ms: this.limits.heartbeat_ms,
+      },
+    };
+    return [
+      JSON.stringify(hello),
+      ...messagesFrames(replay, this.limits.coalesce_max_items, this.limits.coalesce_max_bytes),
+    ];
+  }
+
+  protected onFrame(ws: WebSocket, attachment: Attachment, frame: BaseClientFrame): string {
+    const request = frame as ChannelClientFrame;
+    switch (request.type) {
+      case "publish":
+        return this.#onPublish(attachment, request);
+      case "presence":
+        return this.#onPresence(ws, attachment, request);
+      case "presence_get":
+        requireOp(attachment, "subscribe");
+        return JSON.stringify({ v: 1, type: "presence_snapshot", ref: request.ref, members: this.#presence.members() });
+      case "history":
+        return this.#onHistory(attachment, request);
+      default:
+        throw new HubError("unknown_type", `Unknown frame type ${JSON.stringify(request.type)}.`);
+    }
+  }
+
+  protected override onDisconnect(ws: WebSocket, attachment: Attachment): void {
+    this.#presence.drop(ws, attachment, Date.now());
+  }
+
+  // ===== Frames
+
+  #onPublish(attachment: Attachment, frame: PublishFrame): string {
+    requireOp(attachment, "publish");
+    const result = this.#publish(attachment.client, frame.id, frame.name, frame.data ?? null, {
+      ephemeral: frame.ephemeral === true,
+    });
+    return JSON.stringify({ v: 1, type: "ack", ref: frame.ref, ...result });
+  }
+
+  #onPresence(ws: WebSocket, attachment: Attachment, frame: PresenceFrame): string {
+    requireOp(attachment, "presence");
+    const now = Date.now();
+    if (frame.action === "leave") {
+      this.#presence.leave(ws, attachment, now);
+    } else {
+      const data = JSON.stringify(frame.data ?? null);
+      if (data.length > this.limits.max_presence_bytes) {
+        throw new HubError("frame_too_large", `Presence data may be at most ${this.limits.max_presence_bytes} bytes.`, {
+          max_bytes: this.limits.max_presence_bytes,
+        });
+      }
+      this.#presence.set(ws, attachment, data, now);
+    }
+    return `{"v":1,"type":"ack","ref":${frame.ref}}`;
+  }
+
+  #onHistory(attachment: Attachment, frame: HistoryFrame): string {
+    requireOp(attachment, "history");
+    const page = this.history(frame.before_seq ?? null, frame.limit ?? 100);
+    return `{"v":1,"type":"history_page","ref":${frame.ref},"items":[${page.items.join(",")}],"has_more":${page.next_before_seq !== null},"next_before_seq":${page.next_before_seq}}`;
+  }
+
+  // ===== Core
+
+  /**
+   * Assigns the next seq, stores the message and its dedup key, and queues it for fan-out, all in
+   * one synchronous turn (one implicit SQLite transaction; no other event can interleave). A
+   * duplicate id returns the original seq and delivers nothing.
+   */
+  #publish(clientId: string, id: string, name: string, data: unknown, options: { ephemeral: boolean }): PublishResult {
+    const timestamp = Date.now();
+    if (options.ephemeral) {
+      const message: Message = { id, seq: null, name, data, client_id: clientId, timestamp, ephemeral: true };
+      this.enqueue(this.#serialize(message));
+      return { id, seq: null, timestamp, duplicate: false };
+    }
+    const seq = this.#buffer.head + 1;
+    // Serialized (and size-checked) before anything is written, so a refused message leaves no trace.
+    const json = this.#serialize({ id, seq, name, data, client_id: clientId, timestamp });
+    const original = this.#dedup.claim(DedupWindow.key(clientId, id), seq, timestamp);
+    if (original) return { id, seq: original.seq, timestamp: original.timestamp, duplicate: true };
+    this.#buffer.append(seq, timestamp, json);
+    this.#trim(timestamp, false);
+    this.enqueue(json);
+    return { id, seq, timestamp, duplicate: false };
+  }
+
+  /**
+   * Serializes a message once, for storage and every delivery. A socket frame was already checked
+   * against `max_frame_bytes`; the envelope adds a little, so the message gets 1 KiB of slack.
+   */
+  #serialize(message: Message): string {
+    const json = JSON.stringify(message);
+    const max = this.limits.max_frame_bytes + 1024;
+    if (json.length > max || (json.length * 3 > max && new TextEncoder().encode(json).length > max)) {
+      throw new HubError("frame_too_large", `A message may be at most ${this.limits.max_frame_bytes} bytes.`, {
+        max_bytes: this.limits.max_frame_bytes,
+      });
+    }
+    return json;
+  }
+
+  /**
+   * Decides a resume: exactly the messages after `since_seq` when the buffer still holds them all,
+   * otherwise an explicit gap (with what is left, or nothing on a reset).
+   */
+  #resume(params: ConnectParams): { resume: ResumeResult | null; replay: string[] } {
+    const since = params.since_seq;
+    if (since === null) return { resume: null, replay: [] };
+    this.#trim(Date.now(), true);
+    const { head, floor } = this.#buffer;
+    if ((params.epoch !== null && params.epoch !== this.#epoch) || since > head) {
+      return {
+        resume: { status: "gap", reason: "reset", since_seq: since, missed_from: null, missed_to: null, replayed: 0 },
+        replay: [],
+      };
+    }
+    if (since >= floor - 1) {
+      const replay = this.#buffer.after(since);
+      return { resume: { status: "ok", since_seq: since, replayed: replay.length }, replay };
+    }
+    const replay = this.#buffer.after(floor - 1);
+    return {
+      resume: {
+        status: "gap",
+        reason: "too_old",
+        since_seq: since,
+        missed_from: since + 1,
+        missed_to: floor - 1,
+        replayed: replay.length,
+      },
+      replay,
+    };
+  }
+
+  #trim(now: number, force: boolean): void {
+    this.#buffer.trim(this.limits.replay_max_count, this.limits.replay_max_age_ms, now, force);
+    this.#dedup.trim(this.limits.dedup_window_ms, now);
+  }
+}
+
+/** Throws `forbidden` unless the connection holds `op`. */
+function requireOp(attachment: Attachment, op: CapabilityOp): void {
+  if ((attachment.ops & OP_BITS[op]) === 0) {
+    throw new HubError(
+      "forbidden",
+      `This connection may not ${op === "presence" ? "enter presence" : op} on this channel.`,
+      {
+        capability: op,
+      },
+    );
+  }
+}

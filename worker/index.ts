@@ -7,7 +7,9 @@ import { onError, onNotFound } from "./error-handler";
 import { ApiError } from "./errors";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
+import { channelRoutes } from "./routes/channels";
 import { healthRoutes } from "./routes/health";
+import { realtimeRoutes } from "./routes/realtime";
 
 export { Channel } from "../durable-objects/channel";
 export { CollectionWatcher } from "../durable-objects/collection-watcher";
@@ -45,6 +47,8 @@ const app = new Hono<AppEnv>()
   .route("/health", healthRoutes)
   .route("/v1/admin", adminRoutes)
   .route("/v1/auth", authRoutes)
+  .route("/v1/channels", channelRoutes)
+  .route("/v1/realtime", realtimeRoutes)
   .notFound(onNotFound)
   .onError(onError);
 

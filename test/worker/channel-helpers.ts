@@ -1,0 +1,176 @@
+import { exports } from "cloudflare:workers";
+import type { ChannelServerFrame } from "../../durable-objects/protocol";
+
+/** How long a helper waits for a frame or a close before failing with what it was waiting for. */
+const WAIT_MS = 5000;
+
+export interface ConnectOptions {
+  /** Query parameters (api_key, access_token, client_id, since_seq, epoch). */
+  query?: Record<string, string | number>;
+  headers?: Record<string, string>;
+  /** Offered subprotocols (sent as Sec-WebSocket-Protocol). */
+  protocols?: string[];
+}
+
+type Frame = ChannelServerFrame & Record<string, unknown>;
+
+/**
+ * A client socket for tests: every frame it receives is queued, and `next` takes them in order,
+ * waiting (with a timeout) for one that has not arrived yet. Raw text is kept too, for tests about
+ * exact bytes (the heartbeat).
+ */
+export class TestSocket {
+  readonly raw: string[] = [];
+  #queue: Frame[] = [];
+  #waiters: (() => void)[] = [];
+  #closed: Promise<{ code: number; reason: string }>;
+  #nextRef = 1;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly response: Response,
+  ) {
+    ws.accept();
+    this.#closed = new Promise((resolve) => {
+      ws.addEventListener("close", (event) => {
+        resolve({ code: event.code, reason: event.reason });
+        this.#wake();
+      });
+    });
+    ws.addEventListener("message", (event) => {
+      const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data as ArrayBuffer);
+      this.raw.push(text);
+      this.#queue.push(JSON.parse(text) as Frame);
+      this.#wake();
+    });
+  }
+
+  /** The next received frame (optionally the next one of `type`, skipping others), waiting for it. */
+  async next<T extends Frame["type"]>(type?: T, timeoutMs = WAIT_MS): Promise<Extract<Frame, { type: T }>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index =
+        type === undefined ? (this.#queue.length > 0 ? 0 : -1) : this.#queue.findIndex((f) => f.type === type);
+      if (index >= 0) return this.#queue.splice(index, 1)[0] as Extract<Frame, { type: T }>;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `Timed out waiting for a ${type ?? "frame"}; queued: ${JSON.stringify(this.#queue.map((f) => f.type))}`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Frames received and not yet taken. */
+  get queued(): readonly Frame[] {
+    return this.#queue;
+  }
+
+  /** Sends a frame (an object is serialized; a string is sent as it is). */
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Sends a request with a fresh `ref` and waits for the frame that answers it. */
+  async request(frame: Record<string, unknown>): Promise<Frame> {
+    const ref = this.#nextRef++;
+    this.send({ v: 1, ...frame, ref });
+    return this.reply(ref);
+  }
+
+  /** Waits for the reply (any frame with `ref`) to request `ref`. */
+  async reply(ref: number, timeoutMs = WAIT_MS): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.#queue.findIndex((f) => "ref" in f && f.ref === ref);
+      if (index >= 0) return this.#queue.splice(index, 1)[0] as Frame;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`Timed out waiting for the reply to ref ${ref}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Publishes and returns the ack (or error) frame. */
+  publish(name: string, data: unknown, extra: Record<string, unknown> = {}): Promise<Frame> {
+    return this.request({ type: "publish", id: extra.id ?? crypto.randomUUID(), name, data, ...extra });
+  }
+
+  /** Resolves with the close code and reason (fails after the timeout). */
+  closed(timeoutMs = WAIT_MS): Promise<{ code: number; reason: string }> {
+    return Promise.race([
+      this.#closed,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("Timed out waiting for close")), timeoutMs)),
+    ]);
+  }
+
+  /** Collects `count` delivered messages (from `messages` frames), in order. */
+  async messages(count: number, timeoutMs = WAIT_MS): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    while (items.length < count) {
+      const frame = await this.next("messages", timeoutMs);
+      items.push(...(frame.items as Record<string, unknown>[]));
+    }
+    return items;
+  }
+
+  close(code = 1000): void {
+    try {
+      this.ws.close(code, "test done");
+    } catch {
+      // Already closed.
+    }
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Opens a realtime socket to a channel through the Worker, as a client would. */
+export async function connectChannel(channel: string, options: ConnectOptions = {}): Promise<TestSocket> {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(options.query ?? {})) query.set(key, String(value));
+  const headers = new Headers({ Upgrade: "websocket", ...options.headers });
+  if (options.protocols) headers.set("Sec-WebSocket-Protocol", options.protocols.join(", "));
+  const qs = query.size > 0 ? `?${query}` : "";
+  const response = await exports.default.fetch(
+    `https://flarebase.test/v1/realtime/channels/${encodeURIComponent(channel)}${qs}`,
+    { headers },
+  );
+  if (!response.webSocket) {
+    throw new Error(`Upgrade refused: ${response.status} ${await response.text()}`);
+  }
+  return new TestSocket(response.webSocket, response);
+}
+
+/** Connects and takes the hello frame. */
+export async function joinChannel(channel: string, options: ConnectOptions = {}) {
+  const socket = await connectChannel(channel, options);
+  const hello = await socket.next("hello");
+  return { socket, hello };
+}
+
+/** A unique channel name per test, so tests never share an object. */
+export function uniqueChannel(prefix = "t"): string {
+  return `${prefix}:${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** The Channel object's stub for a project's channel. */
+export function channelStub(env: Env, projectId: string, channel: string) {
+  return env.CHANNEL.get(env.CHANNEL.idFromName(`${projectId}:${channel}`));
+}
