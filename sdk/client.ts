@@ -82,7 +82,8 @@ export interface FlarebaseClient {
 
   /**
    * Replaces the token (a string, a function returning one, or `null` to sign out and fall back
-   * to the key). Open realtime connections re-authenticate with it.
+   * to the key). The next request uses it; modules holding connections hear of it through
+   * `ClientCore.onTokenChange`.
    *
    * @example
    * client.setToken(async () => (await fetch("/api/flarebase-token").then((r) => r.json())).token);

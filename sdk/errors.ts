@@ -9,12 +9,14 @@
 export type ClientErrorCode = "network_error" | "timeout" | "aborted" | "invalid_response" | "token_error";
 
 /**
- * Codes the server sends in its error envelope (documented in docs/rest.md). The union stays open
- * (`string & {}`) so that a newer server's codes still type-check in an older SDK.
+ * Codes the server sends in its error envelope (documented in docs/rest.md); the same list as
+ * `ERROR_STATUS` in worker/errors.ts (a type test in test/e2e keeps them equal).
+ * {@link FlarebaseErrorCode} stays open, so a newer server's codes still type-check here.
  */
 export type ServerErrorCode =
   | "invalid_json"
   | "invalid_request"
+  | "invalid_filter"
   | "unauthorized"
   | "token_expired"
   | "forbidden"
@@ -22,6 +24,7 @@ export type ServerErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "changes_pruned"
   | "payload_too_large"
   | "rate_limited"
   | "internal"

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { createAdminClient, createClient, FlarebaseError } from "../../sdk/index";
+import { createAdminClient, createClient, FlarebaseError, type ServerErrorCode } from "../../sdk/index";
+import type { ErrorCode } from "../../worker/errors";
 import {
   adminClient,
   baseUrl,
@@ -223,6 +224,12 @@ describe("user tokens", () => {
 });
 
 describe("errors", () => {
+  it("knows exactly the worker's error codes (checked at compile time by tsc -p test/e2e)", () => {
+    type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+    const inSync: Same<ErrorCode, ServerErrorCode> = true;
+    expect(inSync).toBe(true);
+  });
+
   it("turns a 404 into a FlarebaseError with the server's request id", async () => {
     let sentRequestId: string | null = null;
     const client = clientFor({
