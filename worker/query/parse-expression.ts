@@ -198,7 +198,7 @@ class Parser {
     if (this.#peek().kind === "end") throw filterError("The filter is empty", 0);
     const node = this.#or();
     const next = this.#peek();
-    if (next.kind !== "end") throw filterError(`Unexpected ${describe(next)}: expected &&, || or the end`, next.pos);
+    if (next.kind !== "end") throw filterError(`Expected &&, || or the end, found ${describe(next)}`, next.pos);
     return node;
   }
 
@@ -267,14 +267,18 @@ class Parser {
     const left = this.#operand(false);
     const op = this.#operator();
     if (!op) {
+      const next = this.#peek();
+      const ends = next.kind === "end" || this.#isPunct(")") || this.#isPunct("&&") || this.#isPunct("||");
+      if (!ends && !this.#isKeyword("and") && !this.#isKeyword("or")) {
+        throw filterError(
+          `Expected an operator (=, !=, <, in, contains, ...) after ${describe(start)}, found ${describe(next)}`,
+          next.pos,
+        );
+      }
       if (left.kind === "field") return this.#term(start, { kind: "compare", op: "eq", left, right: TRUE_LITERAL });
       if (left.value === true) return TRUE;
       if (left.value === false) return FALSE;
-      const next = this.#peek();
-      throw filterError(
-        `Expected an operator (=, !=, <, in, contains, ...) after the value, found ${describe(next)}`,
-        next.pos,
-      );
+      throw filterError(`Expected an operator (=, !=, <, in, contains, ...) after ${describe(start)}`, next.pos);
     }
     const list = op.op === "in";
     const rightToken = this.#peek();
