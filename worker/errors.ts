@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  changes_pruned: 410,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,

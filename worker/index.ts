@@ -7,6 +7,9 @@ import { onError, onNotFound } from "./error-handler";
 import { ApiError } from "./errors";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
+import { batchRoutes } from "./routes/batch";
+import { adminCollectionRoutes, collectionSettingsRoutes } from "./routes/collections-admin";
+import { documentRoutes } from "./routes/documents";
 import { channelRoutes } from "./routes/channels";
 import { healthRoutes } from "./routes/health";
 import { realtimeRoutes } from "./routes/realtime";
@@ -46,7 +49,11 @@ const app = new Hono<AppEnv>()
   )
   .route("/health", healthRoutes)
   .route("/v1/admin", adminRoutes)
+  .route("/v1/admin", adminCollectionRoutes)
   .route("/v1/auth", authRoutes)
+  .route("/v1/collections", documentRoutes)
+  .route("/v1/collections", collectionSettingsRoutes)
+  .route("/v1", batchRoutes)
   .route("/v1/channels", channelRoutes)
   .route("/v1/realtime", realtimeRoutes)
   .notFound(onNotFound)

@@ -1,0 +1,31 @@
+import { notifyCollectionChanged } from "./notify";
+import { pruneChanges, shouldPrune } from "./outbox";
+import type { CommittedWrites } from "./writes";
+
+/**
+ * Work that follows a commit without delaying the response: one change notification per
+ * collection written, and outbox pruning when a collection's sequence crosses a pruning point.
+ * Failures are logged, never surfaced: the writes are committed, and neither step is needed for
+ * correctness (watchers read the outbox by sequence; a later write prunes again).
+ */
+export function afterCommit(
+  env: Env,
+  waitUntil: (promise: Promise<unknown>) => void,
+  projectId: string,
+  committed: CommittedWrites,
+): void {
+  for (const [collection, seq] of committed.sequences) {
+    waitUntil(
+      notifyCollectionChanged(env, projectId, collection, seq).catch((error) =>
+        console.error(`notifyCollectionChanged(${projectId}, ${collection}, ${seq}) failed:`, error),
+      ),
+    );
+    if (shouldPrune(seq, committed.changes.get(collection) ?? 1)) {
+      waitUntil(
+        pruneChanges(env.DB, projectId, collection).catch((error) =>
+          console.error(`pruneChanges(${projectId}, ${collection}) failed:`, error),
+        ),
+      );
+    }
+  }
+}

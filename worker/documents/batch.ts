@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { DataObject } from "./document";
+import { FieldOperators } from "./field-operators";
+import { MAX_BATCH_OPERATIONS } from "./limits";
+import { CollectionName, DocumentId } from "./names";
+import type { WriteOp, WriteResult } from "./write-ops";
+
+const Version = z.number().int().min(1);
+
+const Create = z.strictObject({
+  op: z.literal("create"),
+  id: DocumentId.optional(),
+  data: DataObject,
+  operators: FieldOperators.optional(),
+});
+const Update = z
+  .strictObject({
+    op: z.literal("update"),
+    id: DocumentId,
+    data: DataObject.optional(),
+    operators: FieldOperators.optional(),
+    if_match: Version.optional(),
+  })
+  .refine((op) => op.data !== undefined || op.operators !== undefined, "an update needs data, operators or both");
+const Replace = z.strictObject({
+  op: z.literal("replace"),
+  id: DocumentId,
+  data: DataObject,
+  operators: FieldOperators.optional(),
+  if_match: Version.optional(),
+});
+const Delete = z.strictObject({ op: z.literal("delete"), id: DocumentId, if_match: Version.optional() });
+
+const Operation = z.discriminatedUnion("op", [Create, Update, Replace, Delete]);
+const CrossOperation = z.discriminatedUnion("op", [
+  Create.extend({ collection: CollectionName }),
+  Update.safeExtend({ collection: CollectionName }),
+  Replace.extend({ collection: CollectionName }),
+  Delete.extend({ collection: CollectionName }),
+]);
+
+const operations = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .min(1, "a batch needs at least one operation")
+    .max(MAX_BATCH_OPERATIONS, `a batch holds at most ${MAX_BATCH_OPERATIONS} operations`);
+
+/** `POST /v1/collections/:collection/batch`: operations on one collection. */
+export const CollectionBatchBody = z.strictObject({ operations: operations(Operation) });
+
+/** `POST /v1/batch`: operations on any collections of the project, each naming its collection. */
+export const BatchBody = z.strictObject({ operations: operations(CrossOperation) });
+
+type BodyOp = z.output<typeof Operation>;
+
+/** Turns a validated batch operation into the store's write. */
+export function toWriteOp(op: BodyOp, collection: string): WriteOp {
+  switch (op.op) {
+    case "create":
+      return { op: "create", collection, id: op.id, data: op.data, operators: op.operators };
+    case "update":
+      return { op: "update", collection, id: op.id, data: op.data, operators: op.operators, ifMatch: op.if_match };
+    case "replace":
+      return { op: "replace", collection, id: op.id, data: op.data, operators: op.operators, ifMatch: op.if_match };
+    case "delete":
+      return { op: "delete", collection, id: op.id, ifMatch: op.if_match };
+  }
+}
+
+/** One result of a batch, in operation order: the stored document, or the deleted id. */
+export function batchResult(result: WriteResult) {
+  if (result.op === "delete") {
+    return { op: result.op, collection: result.collection, id: result.id, deleted: true, version: result.version };
+  }
+  return { op: result.op, collection: result.collection, ...result.document };
+}

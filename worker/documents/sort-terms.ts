@@ -1,0 +1,60 @@
+import type { SortKey } from "../query";
+import { jsonPathLiteral } from "../query/compile-sql";
+
+/** One ORDER BY expression and its direction. */
+export interface SortTerm {
+  sql: string;
+  desc: boolean;
+}
+
+/** Sort names that mean a document's own columns rather than fields of its data. */
+export const META_COLUMNS = { id: "d.id", created_at: "d.created_at", updated_at: "d.updated_at" } as const;
+
+/**
+ * The ORDER BY expressions of a sort, one by one, so that a keyset cursor can compare a row with
+ * the last row of the previous page term by term. They are exactly the terms of the filter
+ * language's `compileOrderBy` (a type rank, then the value; see worker/query/sort.ts), which
+ * joins them into one string; a test checks the two agree.
+ */
+export function sortTerms(keys: readonly SortKey[], column = "d.data"): SortTerm[] {
+  const terms: SortTerm[] = [];
+  for (const key of keys) {
+    const meta = key.path.length === 1 ? META_COLUMNS[key.path[0] as keyof typeof META_COLUMNS] : undefined;
+    if (meta !== undefined) {
+      terms.push({ sql: meta, desc: key.desc });
+      continue;
+    }
+    const args = `${column}, ${jsonPathLiteral(key.path)}`;
+    terms.push({
+      sql:
+        `CASE json_type(${args}) WHEN 'false' THEN 1 WHEN 'true' THEN 2 WHEN 'integer' THEN 3 WHEN 'real' THEN 3` +
+        ` WHEN 'text' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 ELSE 0 END`,
+      desc: key.desc,
+    });
+    terms.push({ sql: `json_extract(${args})`, desc: key.desc });
+  }
+  return terms;
+}
+
+/** `ORDER BY` text of the terms, ending with the id so the order is total and stable. */
+export function orderByClause(terms: readonly SortTerm[]): string {
+  return [...terms.map((term) => `${term.sql} ${term.desc ? "DESC" : "ASC"}`), "d.id ASC"].join(", ");
+}
+
+/**
+ * The keyset condition "this row sorts after the cursor row", nested so that each cursor value is
+ * bound at most twice: `t0 > ?0 OR (t0 IS ?0 AND (t1 > ?1 OR (t1 IS ?1 AND … d.id > ?id)))`.
+ * `IS` makes two missing values equal. A value is only NULL when its rank term is 0 (null or
+ * missing), where ranks already decide, so `>` against NULL being unknown is what is wanted.
+ */
+export function keysetCondition(terms: readonly SortTerm[], values: readonly unknown[], id: string) {
+  let sql = "d.id > ?";
+  let params: unknown[] = [id];
+  for (let i = terms.length - 1; i >= 0; i--) {
+    const term = terms[i] as SortTerm;
+    const value = values[i];
+    sql = `(${term.sql} ${term.desc ? "<" : ">"} ? OR (${term.sql} IS ? AND ${sql}))`;
+    params = [value, value, ...params];
+  }
+  return { sql, params };
+}

@@ -1,0 +1,44 @@
+import { type DocumentRow, type StoredDocument, toDocument } from "./document";
+
+/** One document, or null when the collection has no document with this id. */
+export async function getDocument(
+  db: D1Database,
+  projectId: string,
+  collection: string,
+  id: string,
+): Promise<StoredDocument | null> {
+  const row = await db
+    .prepare(
+      `SELECT id, data, version, created_at, updated_at FROM documents
+       WHERE project_id = ? AND collection = ? AND id = ?`,
+    )
+    .bind(projectId, collection, id)
+    .first<DocumentRow>();
+  return row ? toDocument(row) : null;
+}
+
+/** A collection as listed: its name, how many documents it holds and its last change. */
+export interface CollectionInfo {
+  name: string;
+  documents: number;
+  last_seq: number;
+}
+
+/**
+ * The collections of a project: every collection that has been written to or has settings,
+ * ordered by name. Counting runs over the primary key, one range per collection.
+ */
+export async function listCollections(db: D1Database, projectId: string): Promise<CollectionInfo[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT c.collection AS name,
+         (SELECT count(*) FROM documents d WHERE d.project_id = ?1 AND d.collection = c.collection) AS documents,
+         coalesce((SELECT s.seq FROM collection_sequences s WHERE s.project_id = ?1 AND s.collection = c.collection), 0) AS last_seq
+       FROM (SELECT collection FROM collection_sequences WHERE project_id = ?1
+             UNION SELECT collection FROM collection_settings WHERE project_id = ?1) c
+       ORDER BY c.collection LIMIT 1000`,
+    )
+    .bind(projectId)
+    .all<CollectionInfo>();
+  return results;
+}
