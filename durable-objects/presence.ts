@@ -67,21 +67,29 @@ export class PresenceSet {
   leave(ws: WebSocket, attachment: Attachment, now: number): boolean {
     if (attachment.pres === null) return false;
     this.host.setAttachment(ws, { ...attachment, pres: null });
-    return this.#remove(ws, attachment.client, now);
+    return this.#remove(ws, attachment.client, attachment.pres.d, now);
   }
 
   /** `ws` is gone (closed, errored, reaped): it leaves without touching its attachment. */
   drop(ws: WebSocket, attachment: Attachment, now: number): boolean {
     if (attachment.pres === null) return false;
-    return this.#remove(ws, attachment.client, now);
+    return this.#remove(ws, attachment.client, attachment.pres.d, now);
   }
 
-  #remove(ws: WebSocket, clientId: string, now: number): boolean {
-    const member = this.#index().get(clientId);
-    if (!member?.connections.delete(ws)) return false;
-    if (member.connections.size > 0) return false;
-    this.#members?.delete(clientId);
-    this.#emit("leave", clientId, member.data, now);
+  #remove(ws: WebSocket, clientId: string, data: string, now: number): boolean {
+    const members = this.#index();
+    const member = members.get(clientId);
+    if (member) {
+      member.connections.delete(ws);
+      if (member.connections.size > 0) return false;
+      members.delete(clientId);
+      this.#emit("leave", clientId, member.data, now);
+      return true;
+    }
+    // Not indexed: the index was rebuilt after a wake-up caused by this very close, and the
+    // runtime no longer lists a closed socket. No other connection holds the member either (it
+    // would have been indexed), so the client leaves now, with this connection's last data.
+    this.#emit("leave", clientId, data, now);
     return true;
   }
 

@@ -174,3 +174,12 @@ export function uniqueChannel(prefix = "t"): string {
 export function channelStub(env: Env, projectId: string, channel: string) {
   return env.CHANNEL.get(env.CHANNEL.idFromName(`${projectId}:${channel}`));
 }
+
+/** Polls `check` until it returns true (for effects with no event to await, e.g. a close processed). */
+export async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await scheduler.wait(5);
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { capabilitiesOf, opNames, opsFor, patternMatches } from "../../durable-objects/capabilities";
+import { channelNameProblem } from "../../durable-objects/channel-names";
+import { messagesFrames } from "../../durable-objects/frames";
+import { TokenBucket } from "../../durable-objects/rate-limit";
+
+describe("capabilities", () => {
+  it("matches exact names, prefix patterns and the wildcard", () => {
+    expect(patternMatches("*", "anything")).toBe(true);
+    expect(patternMatches("chat:*", "chat:1")).toBe(true);
+    expect(patternMatches("chat:*", "chat:")).toBe(true);
+    expect(patternMatches("chat:*", "chatter")).toBe(false);
+    expect(patternMatches("news", "news")).toBe(true);
+    expect(patternMatches("news", "news2")).toBe(false);
+  });
+
+  it("adds up the ops of every matching pattern", () => {
+    const map = { "chat:*": ["subscribe"], "chat:vip": ["publish"], other: ["*"] } as const;
+    expect(opNames(opsFor(map, "chat:vip"))).toEqual(["subscribe", "publish"]);
+    expect(opNames(opsFor(map, "chat:1"))).toEqual(["subscribe"]);
+    expect(opNames(opsFor(map, "other"))).toEqual(["subscribe", "publish", "presence", "history"]);
+    expect(opsFor(map, "nothing")).toBe(0);
+  });
+
+  it("derives a caller's map from its kind and claims; a malformed claim grants nothing", () => {
+    expect(opsFor(capabilitiesOf({ kind: "secret", claims: {} }), "x")).toBe(15);
+    expect(opsFor(capabilitiesOf({ kind: "public", claims: {} }), "x")).toBe(15);
+    expect(opsFor(capabilitiesOf({ kind: "user", claims: {} }), "x")).toBe(15);
+    expect(opsFor(capabilitiesOf({ kind: "user", claims: { channels: { a: ["subscribe"] } } }), "x")).toBe(0);
+    expect(opsFor(capabilitiesOf({ kind: "user", claims: { channels: { "*": ["fly"] } } }), "x")).toBe(0);
+    expect(opsFor(capabilitiesOf({ kind: "user", claims: { channels: "all" } }), "x")).toBe(0);
+  });
+});
+
+describe("channel names", () => {
+  it("accepts 1-255 characters of the name alphabet and reserves the _ prefix", () => {
+    expect(channelNameProblem("chat.rooms:42_a-b")).toBeNull();
+    expect(channelNameProblem("_broadcast")).toBeNull();
+    expect(channelNameProblem("_other")).toMatch(/reserved/);
+    expect(channelNameProblem("")).toMatch(/not a channel name/);
+    expect(channelNameProblem("a/b")).toMatch(/not a channel name/);
+    expect(channelNameProblem("x".repeat(255))).toBeNull();
+    expect(channelNameProblem("x".repeat(256))).toMatch(/not a channel name/);
+  });
+});
+
+describe("token bucket", () => {
+  it("allows a burst, then one token per refill interval, and says how long to wait", () => {
+    const bucket = new TokenBucket(10, 3, 0);
+    expect([bucket.take(0), bucket.take(0), bucket.take(0)]).toEqual([0, 0, 0]);
+    expect(bucket.take(0)).toBe(100);
+    expect(bucket.take(50)).toBe(50);
+    expect(bucket.take(100)).toBe(0);
+    expect(bucket.take(10_000)).toBe(0); // refilled, but never above the burst
+    expect([bucket.take(10_000), bucket.take(10_000), bucket.take(10_000)]).toEqual([0, 0, 100]);
+  });
+});
+
+describe("messages frames", () => {
+  it("splits by count and by size, keeping order, and never splits a single message", () => {
+    const items = ["1", "22", "333", "4444"].map((s) => JSON.stringify(s));
+    expect(messagesFrames(items, 2, 1000)).toEqual([
+      '{"v":1,"type":"messages","items":["1","22"]}',
+      '{"v":1,"type":"messages","items":["333","4444"]}',
+    ]);
+    expect(messagesFrames(items, 10, 7).map((f) => JSON.parse(f).items)).toEqual([["1", "22"], ["333"], ["4444"]]);
+    expect(messagesFrames([], 10, 10)).toEqual([]);
+  });
+});
