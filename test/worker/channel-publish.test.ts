@@ -126,7 +126,7 @@ describe("channel publish", () => {
     for (let i = 1; i <= 7; i++) await pub.socket.publish("n", i, { id: `h${i}` });
     const page1 = await pub.socket.request({ type: "history", limit: 3 });
     expect(page1).toMatchObject({ type: "history_page", has_more: true, next_before_seq: 5 });
-    expect(page1.items.map((m: { seq: number }) => m.seq)).toEqual([7, 6, 5]);
+    expect((page1.items as { seq: number }[]).map((m) => m.seq)).toEqual([7, 6, 5]);
     const page3 = await pub.socket.request({ type: "history", limit: 3, before_seq: 2 });
     expect(page3).toMatchObject({ has_more: false, next_before_seq: null, items: [{ seq: 1 }] });
 

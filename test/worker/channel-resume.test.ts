@@ -84,7 +84,10 @@ describe("channel resume", () => {
     const project = await createProject();
     const channel = uniqueChannel();
     await publishMany(project, channel, 1, 2);
-    for (const query of [{ since_seq: 1, epoch: "someotherepoch" }, { since_seq: 50 }]) {
+    for (const query of [{ since_seq: 1, epoch: "someotherepoch" }, { since_seq: 50 }] as Record<
+      string,
+      string | number
+    >[]) {
       const { socket, hello } = await joinChannel(channel, {
         ...keyAuth(project, "r"),
         query: { client_id: "r", ...query },
