@@ -20,9 +20,12 @@
  * - `compileFilter(node: FilterNode, ctx: CompileContext): SqlFragment` (backend 1, D1/SQLite).
  * - `parseSort(spec: string, defaultOrder?: "asc" | "desc"): SortKey[]`,
  *   `compileOrderBy(keys: SortKey[], ctx: OrderByContext): string`,
+ *   `orderByTerms(keys: SortKey[], ctx: OrderByContext): OrderByTerm[]` (the same, term by term),
  *   `compareForSort(a: unknown, b: unknown, keys: SortKey[]): number` (same order in memory).
  * - `authValues(auth: AuthContext | null): AuthValues` (what `auth.*` means in a rule).
- * - `and(...nodes)`, `TRUE`, `FALSE` helpers to combine ASTs.
+ * - `formatFilter(node: FilterNode, scope?: "filter" | "rule"): string` (AST back to text).
+ * - `jsonPathLiteral(path: readonly string[]): string` (`'$.a.b'` from validated segments).
+ * - `and(...nodes)`, `or(...nodes)`, `not(node)`, `TRUE`, `FALSE`: combine ASTs.
  *
  * Every parser throws `ApiError("invalid_filter", message, { position, ... })` on bad input.
  */
