@@ -113,6 +113,37 @@ const sortSignature = (sort: readonly SortKey[]) =>
   sort.map((key) => (key.desc ? "-" : "") + key.path.join(".")).join(",");
 
 /**
+ * The SQL of one page (exposed for tests that check the query plan): the filter and rule in the
+ * WHERE clause, the keyset condition after the cursor, the sort and LIMIT/OFFSET.
+ */
+export function listStatement(projectId: string, collection: string, access: CollectionAccess, options: ListOptions) {
+  const terms = sortTerms(options.sort);
+  const signature = sortSignature(options.sort);
+  const cursor = options.cursor ? decodeCursor(options.cursor, signature, terms.length) : null;
+  // Keyset: each cursor value twice plus the id; then LIMIT and OFFSET.
+  const reserved = terms.length * 2 + 1 + 2;
+  const where = collectionWhere(projectId, collection, access, options.filter, reserved);
+  const keyset = cursor ? keysetCondition(terms, cursor.values, cursor.id) : null;
+  const columns = [
+    "d.id",
+    `${dataExpression(options.exclude)} AS data`,
+    "d.version",
+    "d.created_at",
+    "d.updated_at",
+    ...terms.map((term: SortTerm, i) => `${term.sql} AS k${i}`),
+  ];
+  return {
+    sql: `SELECT ${columns.join(", ")} FROM documents d
+       WHERE ${where.sql}${keyset ? ` AND ${keyset.sql}` : ""}
+       ORDER BY ${orderByClause(terms)} LIMIT ? OFFSET ?`,
+    params: [...where.params, ...(keyset?.params ?? []), options.limit + 1, options.offset],
+    where,
+    terms,
+    signature,
+  };
+}
+
+/**
  * One page of documents. With `total`, the count runs in the same batch, so it describes the same
  * snapshot as the page.
  */
@@ -123,30 +154,8 @@ export async function listDocuments(
   access: CollectionAccess,
   options: ListOptions,
 ): Promise<ListPage> {
-  const terms = sortTerms(options.sort);
-  const signature = sortSignature(options.sort);
-  const cursor = options.cursor ? decodeCursor(options.cursor, signature, terms.length) : null;
-  // Keyset: each cursor value twice plus the id; then LIMIT and OFFSET.
-  const reserved = terms.length * 2 + 1 + 2;
-  const where = collectionWhere(projectId, collection, access, options.filter, reserved);
-  const keyset = cursor ? keysetCondition(terms, cursor.values, cursor.id) : null;
-
-  const columns = [
-    "d.id",
-    `${dataExpression(options.exclude)} AS data`,
-    "d.version",
-    "d.created_at",
-    "d.updated_at",
-    ...terms.map((term: SortTerm, i) => `${term.sql} AS k${i}`),
-  ];
-  const page = db
-    .prepare(
-      `SELECT ${columns.join(", ")} FROM documents d
-       WHERE ${where.sql}${keyset ? ` AND ${keyset.sql}` : ""}
-       ORDER BY ${orderByClause(terms)} LIMIT ? OFFSET ?`,
-    )
-    .bind(...where.params, ...(keyset?.params ?? []), options.limit + 1, options.offset);
-  const statements = [page];
+  const { sql, params, where, terms, signature } = listStatement(projectId, collection, access, options);
+  const statements = [db.prepare(sql).bind(...params)];
   if (options.total) {
     statements.push(db.prepare(`SELECT count(*) AS n FROM documents d WHERE ${where.sql}`).bind(...where.params));
   }

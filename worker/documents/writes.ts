@@ -69,7 +69,15 @@ export async function commitWrites(
       }
       const unique = message.match(/UNIQUE constraint failed: index '([^']+)'/);
       if (unique) {
-        throw new ApiError("conflict", "The write would break a unique index of the collection.", { index: unique[1] });
+        const index = await db
+          .prepare("SELECT collection, name FROM document_indexes WHERE project_id = ? AND sql_name = ?")
+          .bind(projectId, unique[1])
+          .first<{ collection: string; name: string }>();
+        throw new ApiError(
+          "conflict",
+          `The write would repeat a value that the unique index "${index?.name}" of collection "${index?.collection}" allows once.`,
+          { collection: index?.collection, index: index?.name },
+        );
       }
       throw error;
     }
