@@ -4,9 +4,9 @@ import { jsonPathLiteral } from "../query/compile-sql";
 import type { CollectionAccess } from "./access";
 import { MAX_AGGREGATE_GROUPS } from "./limits";
 import { collectionWhere } from "./list-query";
+import type { AggregateOperation, AggregateResult } from "./wire";
 
-export const AGGREGATE_OPERATIONS = ["count", "sum", "avg", "min", "max"] as const;
-export type AggregateOperation = (typeof AGGREGATE_OPERATIONS)[number];
+export const AGGREGATE_OPERATIONS = ["count", "sum", "avg", "min", "max"] as const satisfies AggregateOperation[];
 
 /** Most fields in one `group_by`. */
 export const MAX_GROUP_BY = 3;
@@ -89,23 +89,6 @@ function aggregateSql(operation: AggregateOperation, field: string[] | null): st
       // Numbers and strings; when both occur, numbers sort first (SQLite's order).
       return `${operation}(CASE WHEN json_type(${args}) IN ('integer', 'real', 'text') THEN json_extract(${args}) END)`;
   }
-}
-
-export interface AggregateGroup {
-  key: Record<string, unknown>;
-  result: number | string | null;
-  count: number;
-}
-
-export interface AggregateResult {
-  collection: string;
-  operation: AggregateOperation;
-  field: string | null;
-  result?: number | string | null;
-  count?: number;
-  group_by?: string[];
-  groups?: AggregateGroup[];
-  truncated?: boolean;
 }
 
 /**

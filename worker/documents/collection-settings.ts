@@ -2,13 +2,14 @@ import { z } from "zod";
 import { ApiError } from "../errors";
 import { MAX_FILTER_LENGTH, parseRule } from "../query";
 import { DEFAULT_RETENTION_MAX_AGE_SECONDS, DEFAULT_RETENTION_MAX_CHANGES } from "./limits";
+import type { CollectionRules } from "./wire";
 
 /** The operations a rule can allow. */
 export const RULE_OPERATIONS = ["list", "read", "create", "update", "delete"] as const;
 export type RuleOperation = (typeof RULE_OPERATIONS)[number];
 
 /** Rule texts per operation; a missing (or null) rule means only secret keys may do it. */
-export type CollectionRules = Partial<Record<RuleOperation, string>>;
+export type { CollectionRules } from "./wire";
 
 /** How much of the change feed a collection keeps. */
 export interface Retention {

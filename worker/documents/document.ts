@@ -2,17 +2,9 @@ import { z } from "zod";
 import { ApiError } from "../errors";
 import { MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH } from "./limits";
 
-/** A JSON object: what a document's `data` is. */
-export type DocumentData = Record<string, unknown>;
+import type { DocumentData, StoredDocument } from "./wire";
 
-/** A document as the REST API returns it. */
-export interface StoredDocument {
-  id: string;
-  data: DocumentData;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
+export type { DocumentData, StoredDocument } from "./wire";
 
 /** A row of the documents table. */
 export interface DocumentRow {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ApiError } from "../errors";
 import { FIELD_SEGMENT, MAX_PATH_SEGMENTS } from "../query";
 import type { DocumentData } from "./document";
+import type { FieldOperator as WireFieldOperator, FieldOperators as WireFieldOperators } from "./wire";
 
 /** A dotted path of identifier segments (`stats.views`), as in filters. */
 export const FieldPath = z
@@ -19,7 +20,7 @@ const JsonValues = z.array(z.json()).min(1).max(100);
  * commits (a conflicting concurrent write makes the server re-read and re-apply), so concurrent
  * increments never lose an update.
  */
-export const FieldOperator = z.discriminatedUnion("type", [
+export const FieldOperator: z.ZodType<WireFieldOperator, unknown> = z.discriminatedUnion("type", [
   /** Adds `value` (may be negative) to a number; a missing field counts as 0. */
   z.object({ type: z.literal("increment"), value: z.number() }),
   /** Sets the field to the commit time (ISO-8601, the same instant as `updated_at`). */
@@ -32,14 +33,14 @@ export const FieldOperator = z.discriminatedUnion("type", [
   z.object({ type: z.literal("delete_field") }),
 ]);
 
-export type FieldOperator = z.output<typeof FieldOperator>;
+export type FieldOperator = WireFieldOperator;
 
 /** `{ "<path>": operator }`, at most 100 fields per write. */
 export const FieldOperators = z
   .record(FieldPath, FieldOperator)
   .refine((ops) => Object.keys(ops).length <= 100, "at most 100 field operators per write");
 
-export type FieldOperators = z.output<typeof FieldOperators>;
+export type FieldOperators = WireFieldOperators;
 
 /**
  * Applies field operators to a copy of `data`, in key order, and returns the copy. Objects along

@@ -5,6 +5,7 @@ import { FIELD_SEGMENT, MAX_PATH_SEGMENTS } from "../query";
 import { jsonPathLiteral } from "../query/compile-sql";
 import { MAX_INDEXES_PER_COLLECTION } from "./limits";
 import { COLLECTION_NAME } from "./names";
+import type { DocumentIndex } from "./wire";
 
 /** Index names as users give them. */
 const INDEX_NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
@@ -28,13 +29,6 @@ export const CreateIndexBody = z.strictObject({
   fields: z.array(IndexField).min(1).max(MAX_INDEX_FIELDS),
   unique: z.boolean().default(false),
 });
-
-export interface DocumentIndex {
-  name: string;
-  fields: string[];
-  unique: boolean;
-  created_at: string;
-}
 
 interface IndexRow {
   name: string;

@@ -1,15 +1,6 @@
 import { ApiError } from "../errors";
 import { getCollectionSettings } from "./collection-settings";
-
-/** One change of the feed, as `GET …/changes` returns it. */
-export interface Change {
-  seq: number;
-  op: "create" | "update" | "delete";
-  id: string;
-  data: Record<string, unknown> | null;
-  old_data: Record<string, unknown> | null;
-  created_at: string;
-}
+import type { Change, ChangePage } from "./wire";
 
 interface ChangeRow {
   seq: number;
@@ -18,15 +9,6 @@ interface ChangeRow {
   data: string | null;
   old_data: string | null;
   created_at: string;
-}
-
-/** A page of the change feed. */
-export interface ChangePage {
-  items: Change[];
-  /** The `since` of the next page, or null when this page reached the newest change. */
-  next_cursor: string | null;
-  /** The newest sequence number of the collection (0 before its first write). */
-  last_seq: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type DocumentRow, type StoredDocument, toDocument } from "./document";
+import type { CollectionInfo } from "./wire";
 
 /** One document, or null when the collection has no document with this id. */
 export async function getDocument(
@@ -15,13 +16,6 @@ export async function getDocument(
     .bind(projectId, collection, id)
     .first<DocumentRow>();
   return row ? toDocument(row) : null;
-}
-
-/** A collection as listed: its name, how many documents it holds and its last change. */
-export interface CollectionInfo {
-  name: string;
-  documents: number;
-  last_seq: number;
 }
 
 /**
