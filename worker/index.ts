@@ -8,9 +8,9 @@ import { ApiError } from "./errors";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { batchRoutes } from "./routes/batch";
+import { channelRoutes } from "./routes/channels";
 import { adminCollectionRoutes, collectionSettingsRoutes } from "./routes/collections-admin";
 import { documentRoutes } from "./routes/documents";
-import { channelRoutes } from "./routes/channels";
 import { healthRoutes } from "./routes/health";
 import { realtimeRoutes } from "./routes/realtime";
 
