@@ -1,4 +1,5 @@
 import { type AuthApi, createAuthApi } from "./auth.js";
+import { createCollection } from "./collection.js";
 import {
   type CallOptions,
   checkTimeout,
@@ -11,6 +12,7 @@ import {
   requestRaw,
   type Transport,
 } from "./http.js";
+import { createRealtimeApi } from "./realtime/realtime.js";
 import type { HealthStatus } from "./types.js";
 
 /**
@@ -166,7 +168,9 @@ export function createClient(options: ClientOptions): FlarebaseClient {
   return {
     url,
     auth: createAuthApi(core),
+    ...createRealtimeApi(core),
     health: (callOptions) => request(core, "GET", "/health", callOptions),
+    collection: (name) => createCollection(core, name),
     setToken(next) {
       token = next;
       for (const listener of listeners) listener();

@@ -11,6 +11,7 @@
 // Relative imports in sdk/ end in `.js` so that the emitted declarations (dist/sdk/*.d.ts) resolve
 // under every `moduleResolution` a consumer may use, `node16`/`nodenext` included.
 
+export type * from "../worker/documents/wire.js";
 export type { AdminClient, AdminClientOptions, AdminKeysApi, AdminProjectsApi, AdminSigningKeysApi } from "./admin.js";
 export { createAdminClient } from "./admin.js";
 export type { AuthApi } from "./auth.js";
@@ -23,7 +24,12 @@ export type {
   WebSocketConstructor,
 } from "./client.js";
 export { createClient } from "./client.js";
+export type { AggregateQuery, Collection, CreateOptions, DeleteOptions, WriteOptions } from "./collection.js";
+export { writeBatch } from "./collection-batch.js";
+export { arrayAppend, arrayRemove, deleteField, increment, serverTimestamp } from "./collection-operators.js";
+export type { Filter, FilterObject, FilterScalar, ListQuery } from "./collection-query.js";
 export type { ClientErrorCode, FlarebaseErrorCode, FlarebaseErrorInit, ServerErrorCode } from "./errors.js";
 export { FlarebaseError } from "./errors.js";
 export type { CallOptions, FetchLike, HttpMethod, QueryValue, RequestOptions } from "./http.js";
+export * from "./realtime/index.js";
 export type * from "./types.js";

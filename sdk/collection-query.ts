@@ -1,0 +1,74 @@
+import type { QueryValue } from "./http.js";
+
+/** A scalar a filter compares with. */
+export type FilterScalar = string | number | boolean;
+
+/**
+ * A filter in the query-parameter syntax, as an object: keys are field paths with an optional
+ * operator suffix, and `[or]` / `[or:group]` prefixes make or-groups.
+ * - `{ status: "active", age_gte: 18 }`: status is "active" and age ≥ 18;
+ * - `{ role_in: ["admin", "editor"] }`: arrays are sent comma-separated;
+ * - `{ deleted_at: null }`: a bare key with `null` means `deleted_at_isnull=true`;
+ * - `{ "[or]role": "admin", "[or]age_lt": 18 }`, `{ "name__or__email_contains": "jo" }`.
+ * Values travel as text, so `18` also matches the string "18"; use an expression string when the
+ * type matters. Keys named like list options (`limit`, `sort`, …) need an expression.
+ */
+export type FilterObject = Record<string, FilterScalar | readonly FilterScalar[] | null | undefined>;
+
+/** A filter: an object in the query-parameter syntax, or an expression such as `age >= 18 && status == "active"`. */
+export type Filter = string | FilterObject;
+
+/** Options of `collection.list()` and `collection.iterate()`. */
+export interface ListQuery {
+  filter?: Filter | undefined;
+  /** Field paths, `-` for descending: `"-score,name"` or `["-score", "name"]`; ties break by id. */
+  sort?: string | readonly string[] | undefined;
+  /** Page size, 1–1000 (server default 50). */
+  limit?: number | undefined;
+  /** Documents to skip (up to 10000); prefer `cursor` for deep pages. */
+  offset?: number | undefined;
+  /** `next_cursor` of the previous page. */
+  cursor?: string | null | undefined;
+  /** Only these field paths of `data`. */
+  select?: readonly string[] | undefined;
+  /** All of `data` but these field paths. */
+  exclude?: readonly string[] | undefined;
+  /** Also count every matching document (`total` in the page). */
+  total?: boolean | undefined;
+}
+
+/** Operator suffixes of the query-parameter syntax. */
+const SUFFIX = /_(eq|ne|gt|gte|lt|lte|contains|startswith|endswith|in|notin|isnull)$/;
+
+/** The query parameters of a filter. */
+export function filterParams(filter: Filter | undefined): Record<string, QueryValue> {
+  if (filter === undefined) return {};
+  if (typeof filter === "string") return filter.trim() === "" ? {} : { filter };
+  const params: Record<string, QueryValue> = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if (value === undefined) continue;
+    if (value === null) {
+      if (!SUFFIX.test(key)) params[`${key}_isnull`] = "true";
+      continue;
+    }
+    params[key] = Array.isArray(value) ? value.join(",") : String(value);
+  }
+  return params;
+}
+
+const list = (value: string | readonly string[] | undefined) =>
+  value === undefined ? undefined : typeof value === "string" ? value : value.join(",");
+
+/** The query parameters of a list request. */
+export function listParams(query: ListQuery = {}): Record<string, QueryValue> {
+  return {
+    ...filterParams(query.filter),
+    sort: list(query.sort),
+    limit: query.limit,
+    offset: query.offset,
+    cursor: query.cursor ?? undefined,
+    select: list(query.select),
+    exclude: list(query.exclude),
+    total: query.total ? "true" : undefined,
+  };
+}

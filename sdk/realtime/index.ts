@@ -1,0 +1,26 @@
+/**
+ * Realtime: channels (pub/sub with presence, history, resume and exactly-once publishing), the
+ * connection's state, and the project broadcast.
+ *
+ * @module
+ */
+export type {
+  ChannelMessage,
+  ChannelOptions,
+  GapEvent,
+  HistoryPage,
+  PublishOptions,
+  PublishResult,
+} from "./channel.js";
+export { Channel } from "./channel.js";
+export type { ConnectionEvent } from "./connection.js";
+export { Connection } from "./connection.js";
+export type { Listener, Unsubscribe } from "./emitter.js";
+export type { ReconnectOptions } from "./policy.js";
+export type { PresenceEvent, PresenceMember } from "./presence.js";
+export { ChannelPresence } from "./presence.js";
+export type { BroadcastMessage, ProjectBroadcastOptions } from "./project-broadcast.js";
+export { ProjectBroadcast } from "./project-broadcast.js";
+export type { Channels, RealtimeOptions } from "./realtime.js";
+export { Realtime } from "./realtime.js";
+export type { RealtimeCore, SocketState, SocketStateChange } from "./socket.js";

@@ -1,0 +1,130 @@
+import type { WebSocketConstructor } from "../client.js";
+import type { Channel, ChannelMessage, PublishResult } from "./channel.js";
+import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
+import type { ReconnectOptions } from "./policy.js";
+import { Realtime } from "./realtime.js";
+
+/** The project's reserved channel (durable-objects/protocol.ts `BROADCAST_CHANNEL`). */
+export const BROADCAST_CHANNEL = "_broadcast";
+/** The message name `send` publishes under; announcements from a server may use any other. */
+const BROADCAST_NAME = "broadcast";
+
+/** A project-wide broadcast, as `onMessage` hands it over. */
+export interface BroadcastMessage {
+  id: string;
+  seq: number | null;
+  /** The sender's user id (its client id on the channel). */
+  user_id: string;
+  /** The name the sender gave; null for messages not sent through `send` (e.g. a server's REST publish). */
+  user_name: string | null;
+  /** The message name: `broadcast` for `send`, anything for announcements published otherwise. */
+  name: string;
+  data: unknown;
+  timestamp: number;
+}
+
+export interface ProjectBroadcastOptions {
+  /** The server's URL; defaults to the page's origin in a browser. */
+  url?: string;
+  WebSocket?: WebSocketConstructor;
+  reconnect?: ReconnectOptions;
+}
+
+/**
+ * Project-wide messaging: every client of the project on one reserved channel, with the same
+ * delivery guarantees as any channel (ordered, exactly once, resumed after reconnects).
+ *
+ * @example
+ * const broadcast = new ProjectBroadcast("pk_…", "user_123", "Alice", { url: "https://flarebase.example.com" });
+ * broadcast.onMessage((message) => console.log(`${message.user_name}: ${JSON.stringify(message.data)}`));
+ * broadcast.connect();
+ * await broadcast.send({ text: "Hello everyone!" });
+ *
+ * @example
+ * // With a client: client.realtime.broadcast(userId, userName)
+ * const broadcast = client.realtime.broadcast("user_123", "Alice").connect();
+ */
+export class ProjectBroadcast {
+  /** The underlying channel (for presence or history). */
+  readonly channel: Channel;
+  #messages = new Emitter<BroadcastMessage>();
+  #unsubscribe: Unsubscribe | null = null;
+  readonly #owned: Realtime | null;
+
+  /**
+   * @param apiKey the project's public key (a secret key only on a server)
+   * @param userId who is sending (with a key; a user token always speaks as its user)
+   * @param userName shown with every message sent through `send`
+   */
+  constructor(apiKey: string, userId: string, userName: string, options?: ProjectBroadcastOptions);
+  /** @internal Used by `client.realtime.broadcast()`. */
+  constructor(realtime: Realtime, userId: string, userName: string);
+  constructor(
+    keyOrRealtime: string | Realtime,
+    readonly userId: string,
+    readonly userName: string,
+    options: ProjectBroadcastOptions = {},
+  ) {
+    if (typeof keyOrRealtime === "string") {
+      const url = options.url ?? (globalThis as { location?: { origin?: string } }).location?.origin;
+      if (!url)
+        throw new TypeError("ProjectBroadcast: pass the server's URL: new ProjectBroadcast(key, id, name, { url }).");
+      const key = keyOrRealtime;
+      this.#owned = new Realtime(
+        {
+          url: url.replace(/\/+$/, ""),
+          WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+          credentials: async () => ({ token: null, key }),
+        },
+        { reconnect: options.reconnect },
+      );
+    } else {
+      this.#owned = null;
+    }
+    const realtime = this.#owned ?? (keyOrRealtime as Realtime);
+    this.channel = realtime.channels.get(BROADCAST_CHANNEL, { clientId: userId, reconnect: options.reconnect });
+  }
+
+  /** Calls `listener` for every broadcast; returns a function that removes it. */
+  onMessage(listener: Listener<BroadcastMessage>): Unsubscribe {
+    return this.#messages.on(listener);
+  }
+
+  /** Starts receiving (and reconnecting). Returns this, for chaining. */
+  connect(): this {
+    this.#unsubscribe ??= this.channel.on((message) => this.#messages.emit(toBroadcast(message)));
+    return this;
+  }
+
+  /**
+   * Sends `data` to everyone on the project (connecting if needed); resolves when stored.
+   *
+   * @throws {FlarebaseError} like `channel.publish`.
+   */
+  send(data: unknown): Promise<PublishResult> {
+    this.connect();
+    return this.channel.publish(BROADCAST_NAME, { user_name: this.userName, data });
+  }
+
+  /** Stops receiving and closes the connection; a new ProjectBroadcast is needed afterwards. */
+  disconnect(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.channel.close();
+    this.#owned?.close();
+  }
+}
+
+function toBroadcast(message: ChannelMessage): BroadcastMessage {
+  const wrapped =
+    message.name === BROADCAST_NAME ? (message.data as { user_name?: unknown; data?: unknown } | null) : null;
+  return {
+    id: message.id,
+    seq: message.seq,
+    user_id: message.client_id,
+    user_name: typeof wrapped?.user_name === "string" ? wrapped.user_name : null,
+    name: message.name,
+    data: wrapped ? wrapped.data : message.data,
+    timestamp: message.timestamp,
+  };
+}

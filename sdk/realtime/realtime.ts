@@ -1,0 +1,125 @@
+import type { ClientCore } from "../client.js";
+import { Channel, type ChannelOptions } from "./channel.js";
+import { Connection } from "./connection.js";
+import type { ReconnectOptions } from "./policy.js";
+import { ProjectBroadcast } from "./project-broadcast.js";
+import type { RealtimeCore } from "./socket.js";
+
+/** Channel names: 1-255 of A-Z a-z 0-9 . _ : - (durable-objects/protocol.ts `CHANNEL_NAME_PATTERN`). */
+const CHANNEL_NAME = /^[A-Za-z0-9._:-]{1,255}$/;
+
+export interface RealtimeOptions {
+  /**
+   * Who this client is on channels when it connects with a key (a token always speaks as its
+   * user). Keep it stable across page loads if presence should recognise the visitor; defaults to
+   * a random id per client.
+   */
+  clientId?: string;
+  reconnect?: ReconnectOptions | undefined;
+}
+
+/** `client.realtime.channels`. */
+export interface Channels {
+  /**
+   * The channel called `name`: the same object for the same name until it is released. Options
+   * apply when it is first created.
+   *
+   * @throws {TypeError} for a name that is not 1-255 of A-Z a-z 0-9 . _ : -
+   */
+  get(name: string, options?: ChannelOptions): Channel;
+  /** Closes a channel and forgets it. */
+  release(name: string): void;
+}
+
+/**
+ * `client.realtime`: pub/sub channels with presence and history, and the project broadcast.
+ *
+ * @example
+ * const chat = client.realtime.channels.get("chat:lobby");
+ * chat.on("message", (message) => render(message));
+ * await chat.publish("message", { text: "hi" });
+ * await chat.presence.enter({ name: "Alice" });
+ */
+export class Realtime {
+  readonly connection = new Connection();
+  readonly channels: Channels;
+  readonly clientId: string;
+  #channels = new Map<string, Channel>();
+  #closed = false;
+
+  constructor(
+    private readonly core: RealtimeCore & Partial<Pick<ClientCore, "onTokenChange">>,
+    private readonly options: RealtimeOptions = {},
+  ) {
+    this.clientId = options.clientId ?? `c-${randomId()}`;
+    // A new token: every open channel reconnects with it (and resumes where it was).
+    core.onTokenChange?.(() => {
+      for (const channel of this.#channels.values()) channel.reconnect();
+    });
+    this.channels = {
+      get: (name, channelOptions) => this.#channel(name, channelOptions),
+      release: (name) => {
+        this.#channels.get(name)?.close();
+        this.#channels.delete(name);
+      },
+    };
+  }
+
+  /**
+   * The project-wide broadcast channel, sending as `userId` with `userName`.
+   *
+   * @example
+   * const broadcast = client.realtime.broadcast("user_123", "Alice").connect();
+   * broadcast.onMessage((message) => console.log(message.user_name, message.data));
+   * await broadcast.send({ text: "Hello everyone!" });
+   */
+  broadcast(userId: string, userName: string): ProjectBroadcast {
+    return new ProjectBroadcast(this, userId, userName);
+  }
+
+  /** Closes every channel for good. */
+  close(): void {
+    this.#closed = true;
+    for (const channel of this.#channels.values()) channel.close();
+    this.#channels.clear();
+    this.connection.markClosed();
+  }
+
+  #channel(name: string, options: ChannelOptions = {}): Channel {
+    if (this.#closed) throw new TypeError("Flarebase: this realtime client was closed.");
+    if (!CHANNEL_NAME.test(name)) {
+      throw new TypeError(`Flarebase: "${name}" is not a channel name: use 1-255 characters of A-Z a-z 0-9 . _ : -`);
+    }
+    const existing = this.#channels.get(name);
+    if (existing && existing.state !== "closed") return existing;
+    const channel = new Channel(
+      this.core,
+      name,
+      options.clientId ?? this.clientId,
+      { ...options, reconnect: options.reconnect ?? this.options.reconnect },
+      (_channel, change) => this.connection.report(name, change),
+    );
+    this.#channels.set(name, channel);
+    return channel;
+  }
+}
+
+/** The client's realtime members: `client.realtime` and `client.connection`. */
+export function createRealtimeApi(core: ClientCore): { realtime: Realtime; connection: Connection } {
+  const realtime = new Realtime(core);
+  return { realtime, connection: realtime.connection };
+}
+
+declare module "../client.js" {
+  interface FlarebaseClient {
+    /** Realtime: pub/sub channels with presence, history and resume, and the project broadcast. */
+    readonly realtime: Realtime;
+    /** The state of the realtime connections, as events. */
+    readonly connection: Connection;
+  }
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (byte) => (byte % 36).toString(36)).join("");
+}
