@@ -5,7 +5,14 @@ import { CLOSE_CODES, isReservedCloseCode } from "./close-codes";
 import { CONNECT_HEADER, ConnectParams } from "./connect-params";
 import { errorFrame, messagesFrame, refuseSocket } from "./frames";
 import { DEFAULT_LIMITS, HubLimits, HubLimitsPatch } from "./limits";
-import { HEARTBEAT_PING, HEARTBEAT_PONG, PROTOCOL_VERSION, type RealtimeErrorCode, SUBPROTOCOL } from "./protocol";
+import {
+  type ConnectionLimits,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
+  PROTOCOL_VERSION,
+  type RealtimeErrorCode,
+  SUBPROTOCOL,
+} from "./protocol";
 import { TokenBucket } from "./rate-limit";
 
 /**
@@ -23,6 +30,15 @@ export class HubError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A reply with work that must follow it on the wire: `after` runs right after `reply` is sent
+ * (frames it sends come after the reply, never before).
+ */
+export interface ReplyAndThen {
+  reply: string;
+  after(): void;
 }
 
 /** The fields every client frame has once validated. */
@@ -118,7 +134,12 @@ export abstract class SocketHub extends DurableObject<Env> {
       return;
     }
     const reply = await this.#reply(ws, attachment, message, now);
-    this.#send(ws, reply);
+    if (typeof reply === "string") {
+      this.#send(ws, reply);
+      return;
+    }
+    this.#send(ws, reply.reply);
+    reply.after();
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -164,10 +185,15 @@ export abstract class SocketHub extends DurableObject<Env> {
   protected abstract onConnect(ws: WebSocket, attachment: Attachment, params: ConnectParams): string[];
 
   /**
-   * Handles one valid request frame (anything but `ping`) and returns its reply frame. Throw a
-   * {@link HubError} for a typed error reply; anything else thrown becomes `internal`.
+   * Handles one valid request frame (anything but `ping`) and returns its reply frame (or the reply
+   * and what must follow it). Throw a {@link HubError} for a typed error reply; anything else thrown
+   * becomes `internal`.
    */
-  protected abstract onFrame(ws: WebSocket, attachment: Attachment, frame: BaseClientFrame): string | Promise<string>;
+  protected abstract onFrame(
+    ws: WebSocket,
+    attachment: Attachment,
+    frame: BaseClientFrame,
+  ): string | ReplyAndThen | Promise<string | ReplyAndThen>;
 
   /** A connection is gone (closed, errored or reaped); runs once per connection. */
   protected onDisconnect(_ws: WebSocket, _attachment: Attachment): void {}
@@ -186,6 +212,29 @@ export abstract class SocketHub extends DurableObject<Env> {
   protected setAttachment(ws: WebSocket, attachment: Attachment): void {
     this.#attachments.set(ws, attachment);
     ws.serializeAttachment(attachment);
+  }
+
+  /** Sends one frame to one connection; false (and the connection is dropped) when it is gone. */
+  protected sendTo(ws: WebSocket, frame: string): boolean {
+    if (this.#gone.has(ws)) return false;
+    this.#send(ws, frame);
+    return !this.#gone.has(ws);
+  }
+
+  /** Closes a connection from our side (send the `error` frame saying why first). */
+  protected closeSocket(ws: WebSocket, code: number, reason: string): void {
+    this.#close(ws, code, reason);
+  }
+
+  /** The limits a connection works under, as its hello announces them. */
+  protected connectionLimits(attachment: Attachment): ConnectionLimits {
+    const trusted = attachment.kind === "secret";
+    return {
+      max_frame_bytes: this.limits.max_frame_bytes,
+      rate_per_second: trusted ? this.limits.trusted_rate_per_second : this.limits.rate_per_second,
+      rate_burst: trusted ? this.limits.trusted_rate_burst : this.limits.rate_burst,
+      heartbeat_ms: this.limits.heartbeat_ms,
+    };
   }
 
   /** Every socket not yet dropped, open or closing (what presence rebuilds from). */
@@ -298,7 +347,12 @@ export abstract class SocketHub extends DurableObject<Env> {
   }
 
   /** Works out the one reply to an inbound frame. */
-  async #reply(ws: WebSocket, attachment: Attachment, message: string | ArrayBuffer, now: number): Promise<string> {
+  async #reply(
+    ws: WebSocket,
+    attachment: Attachment,
+    message: string | ArrayBuffer,
+    now: number,
+  ): Promise<string | ReplyAndThen> {
     if (typeof message !== "string") {
       return errorFrame(null, "invalid_frame", "Frames are JSON text; binary frames are not supported.");
     }
@@ -451,9 +505,13 @@ function isRef(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 1;
 }
 
-/** The `ref` of a frame too large to parse, when it can be found cheaply near the start. */
+/**
+ * The `ref` of a frame too large to parse, when it can be found cheaply near the start or the end
+ * (where `JSON.stringify` puts a field added last).
+ */
 function peekRef(message: string): number | null {
-  const match = /"ref"\s*:\s*(\d{1,15})[,}\s]/.exec(message.slice(0, 4096));
+  const pattern = /"ref"\s*:\s*(\d{1,15})\s*[,}]/;
+  const match = pattern.exec(message.slice(0, 4096)) ?? pattern.exec(message.slice(-4096));
   return match ? Number(match[1]) : null;
 }
 

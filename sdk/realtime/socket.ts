@@ -361,7 +361,8 @@ export class RealtimeSocket {
       const pending = this.#outbox.shift() as Pending;
       this.#tokens -= 1;
       try {
-        ws.send(JSON.stringify({ v: 1, ...pending.frame, ref: pending.ref }));
+        // `ref` first: a server that refuses a frame as too large reads it from the start of the frame.
+        ws.send(JSON.stringify({ v: 1, ref: pending.ref, ...pending.frame }));
       } catch {
         this.#outbox.unshift(pending);
         return;

@@ -82,6 +82,9 @@ describe("channel frames", () => {
     // Multi-byte characters count as bytes, not characters.
     socket.send({ v: 1, type: "publish", ref: 8, id: "wide", name: "n", data: "é".repeat(40_000) });
     expect(await socket.next()).toMatchObject({ code: "frame_too_large", ref: 8 });
+    // The ref is found at the end of the frame too (where a serializer puts a field added last).
+    socket.ws.send(JSON.stringify({ v: 1, type: "publish", id: "late", name: "n", data: "x".repeat(70_000), ref: 9 }));
+    expect(await socket.next()).toMatchObject({ code: "frame_too_large", ref: 9 });
     expect(await socket.publish("n", "small")).toMatchObject({ type: "ack" });
     socket.close();
   });
