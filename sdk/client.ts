@@ -12,7 +12,7 @@ import {
   requestRaw,
   type Transport,
 } from "./http.js";
-import { createRealtimeApi } from "./realtime/realtime.js";
+import { createRealtimeApi, type RealtimeOptions } from "./realtime/realtime.js";
 import type { HealthStatus } from "./types.js";
 
 /**
@@ -39,6 +39,8 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor | undefined;
   /** Per-request timeout in milliseconds; `0` disables it. Default 30000. */
   timeoutMs?: number | undefined;
+  /** Realtime settings: this client's id on channels (with a key) and the reconnect policy. */
+  realtime?: RealtimeOptions | undefined;
 }
 
 /** The current credentials, resolved: what a request or a socket will authenticate with. */
@@ -168,7 +170,7 @@ export function createClient(options: ClientOptions): FlarebaseClient {
   return {
     url,
     auth: createAuthApi(core),
-    ...createRealtimeApi(core),
+    ...createRealtimeApi(core, options.realtime),
     health: (callOptions) => request(core, "GET", "/health", callOptions),
     collection: (name) => createCollection(core, name),
     setToken(next) {

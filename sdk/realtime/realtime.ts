@@ -105,8 +105,11 @@ export class Realtime {
 }
 
 /** The client's realtime members: `client.realtime` and `client.connection`. */
-export function createRealtimeApi(core: ClientCore): { realtime: Realtime; connection: Connection } {
-  const realtime = new Realtime(core);
+export function createRealtimeApi(
+  core: ClientCore,
+  options?: RealtimeOptions,
+): { realtime: Realtime; connection: Connection } {
+  const realtime = new Realtime(core, options);
   return { realtime, connection: realtime.connection };
 }
 
