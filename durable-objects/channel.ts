@@ -143,13 +143,7 @@ export class Channel extends SocketHub {
       resume,
       presence: this.#presence.members(),
       capabilities: opNames(attachment.ops),
-      limits: {
-        max_frame_bytes: this.limits.max_frame_bytes,
-        rate_per_second:
-          attachment.kind === "secret" ? this.limits.trusted_rate_per_second : this.limits.rate_per_second,
-        rate_burst: attachment.kind === "secret" ? this.limits.trusted_rate_burst : this.limits.rate_burst,
-        heartbeat_ms: this.limits.heartbeat_ms,
-      },
+      limits: this.connectionLimits(attachment),
     };
     return [
       JSON.stringify(hello),

@@ -26,6 +26,8 @@ export const ConnectParams = z.object({
   epoch: z.string().max(64).nullable(),
   /** Echo the protocol's subprotocol in the 101 (the client offered it). */
   subprotocol: z.boolean(),
+  /** Parameters only one kind of object understands (a watcher's filter); that object validates them. */
+  extra: z.record(z.string(), z.unknown()).optional(),
 });
 export type ConnectParams = z.infer<typeof ConnectParams>;
 

@@ -10,29 +10,34 @@ export function errorFrame(ref: number | null, code: RealtimeErrorCode, message:
   return JSON.stringify({ v: PROTOCOL_VERSION, type: "error", ref, code, message, details });
 }
 
-/** A `messages` frame from serialized messages. */
-export function messagesFrame(items: readonly string[]): string {
-  return `{"v":1,"type":"messages","items":[${items.join(",")}]}`;
+/** A `messages` frame (or another frame of `type` whose body is `items`) from serialized items. */
+export function messagesFrame(items: readonly string[], type = "messages"): string {
+  return `{"v":1,"type":"${type}","items":[${items.join(",")}]}`;
 }
 
 /**
- * Splits serialized messages into `messages` frames of at most `maxItems` messages and about
- * `maxBytes` characters each (a single bigger message still gets its own frame).
+ * Splits serialized messages into `messages` frames (or frames of `type`) of at most `maxItems`
+ * items and about `maxBytes` characters each (a single bigger item still gets its own frame).
  */
-export function messagesFrames(items: readonly string[], maxItems: number, maxBytes: number): string[] {
+export function messagesFrames(
+  items: readonly string[],
+  maxItems: number,
+  maxBytes: number,
+  type = "messages",
+): string[] {
   const frames: string[] = [];
   let batch: string[] = [];
   let bytes = 0;
   for (const item of items) {
     if (batch.length > 0 && (batch.length >= maxItems || bytes + item.length > maxBytes)) {
-      frames.push(messagesFrame(batch));
+      frames.push(messagesFrame(batch, type));
       batch = [];
       bytes = 0;
     }
     batch.push(item);
     bytes += item.length;
   }
-  if (batch.length > 0) frames.push(messagesFrame(batch));
+  if (batch.length > 0) frames.push(messagesFrame(batch, type));
   return frames;
 }
 

@@ -4,6 +4,9 @@ import type { ChannelServerFrame } from "../../durable-objects/protocol";
 /** How long a helper waits for a frame or a close before failing with what it was waiting for. */
 const WAIT_MS = 5000;
 
+/** A received frame: one of the protocol's server frames, readable field by field. */
+type Frame<ServerFrame> = ServerFrame & Record<string, unknown>;
+
 export interface ConnectOptions {
   /** Query parameters (api_key, access_token, client_id, since_seq, epoch). */
   query?: Record<string, string | number>;
@@ -12,16 +15,15 @@ export interface ConnectOptions {
   protocols?: string[];
 }
 
-type Frame = ChannelServerFrame & Record<string, unknown>;
-
 /**
  * A client socket for tests: every frame it receives is queued, and `next` takes them in order,
  * waiting (with a timeout) for one that has not arrived yet. Raw text is kept too, for tests about
- * exact bytes (the heartbeat).
+ * exact bytes (the heartbeat). `ServerFrame` is the protocol's union of server frames (a channel's
+ * by default).
  */
-export class TestSocket {
+export class TestSocket<ServerFrame extends { type: string } = ChannelServerFrame> {
   readonly raw: string[] = [];
-  #queue: Frame[] = [];
+  #queue: Frame<ServerFrame>[] = [];
   #waiters: (() => void)[] = [];
   #closed: Promise<{ code: number; reason: string }>;
   #nextRef = 1;
@@ -40,18 +42,21 @@ export class TestSocket {
     ws.addEventListener("message", (event) => {
       const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data as ArrayBuffer);
       this.raw.push(text);
-      this.#queue.push(JSON.parse(text) as Frame);
+      this.#queue.push(JSON.parse(text) as Frame<ServerFrame>);
       this.#wake();
     });
   }
 
   /** The next received frame (optionally the next one of `type`, skipping others), waiting for it. */
-  async next<T extends Frame["type"]>(type?: T, timeoutMs = WAIT_MS): Promise<Extract<Frame, { type: T }>> {
+  async next<T extends Frame<ServerFrame>["type"]>(
+    type?: T,
+    timeoutMs = WAIT_MS,
+  ): Promise<Extract<Frame<ServerFrame>, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index =
         type === undefined ? (this.#queue.length > 0 ? 0 : -1) : this.#queue.findIndex((f) => f.type === type);
-      if (index >= 0) return this.#queue.splice(index, 1)[0] as Extract<Frame, { type: T }>;
+      if (index >= 0) return this.#queue.splice(index, 1)[0] as Extract<Frame<ServerFrame>, { type: T }>;
       const left = deadline - Date.now();
       if (left <= 0) {
         throw new Error(
@@ -69,7 +74,7 @@ export class TestSocket {
   }
 
   /** Frames received and not yet taken. */
-  get queued(): readonly Frame[] {
+  get queued(): readonly Frame<ServerFrame>[] {
     return this.#queue;
   }
 
@@ -79,18 +84,18 @@ export class TestSocket {
   }
 
   /** Sends a request with a fresh `ref` and waits for the frame that answers it. */
-  async request(frame: Record<string, unknown>): Promise<Frame> {
+  async request(frame: Record<string, unknown>): Promise<Frame<ServerFrame>> {
     const ref = this.#nextRef++;
     this.send({ v: 1, ...frame, ref });
     return this.reply(ref);
   }
 
   /** Waits for the reply (any frame with `ref`) to request `ref`. */
-  async reply(ref: number, timeoutMs = WAIT_MS): Promise<Frame> {
+  async reply(ref: number, timeoutMs = WAIT_MS): Promise<Frame<ServerFrame>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.#queue.findIndex((f) => "ref" in f && f.ref === ref);
-      if (index >= 0) return this.#queue.splice(index, 1)[0] as Frame;
+      if (index >= 0) return this.#queue.splice(index, 1)[0] as Frame<ServerFrame>;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`Timed out waiting for the reply to ref ${ref}`);
       await new Promise<void>((resolve) => {
@@ -104,7 +109,7 @@ export class TestSocket {
   }
 
   /** Publishes and returns the ack (or error) frame. */
-  publish(name: string, data: unknown, extra: Record<string, unknown> = {}): Promise<Frame> {
+  publish(name: string, data: unknown, extra: Record<string, unknown> = {}): Promise<Frame<ServerFrame>> {
     return this.request({ type: "publish", id: extra.id ?? crypto.randomUUID(), name, data, ...extra });
   }
 

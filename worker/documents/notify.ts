@@ -1,8 +1,10 @@
+import { watcherObjectName } from "../../durable-objects/watcher-protocol";
+
 /**
  * Called once per collection after a write commits, with the collection's last change sequence,
- * through `executionCtx.waitUntil` so the response does not wait. The collection watcher uses it
- * to deliver promptly; delivery never depends on it, since watchers read the outbox by sequence.
- * A no-op until collection watchers exist.
+ * through `executionCtx.waitUntil` so the response does not wait. It tells the collection's watcher
+ * object to deliver promptly; delivery never depends on it, since the watcher reads the outbox by
+ * sequence (a lost notification is made up by the next one, or by the watcher's catch-up alarm).
  */
 export async function notifyCollectionChanged(
   env: Env,
@@ -10,8 +12,7 @@ export async function notifyCollectionChanged(
   collection: string,
   seq: number,
 ): Promise<void> {
-  void env;
-  void projectId;
-  void collection;
-  void seq;
+  const namespace = env.COLLECTION_WATCHER;
+  const stub = namespace.get(namespace.idFromName(watcherObjectName(projectId, collection)));
+  await stub.notify(projectId, collection, seq);
 }

@@ -1,0 +1,99 @@
+import { OP_BITS } from "../../durable-objects/capabilities";
+import { CLOSE_CODES } from "../../durable-objects/close-codes";
+import { type ConnectParams, connectRequest } from "../../durable-objects/connect-params";
+import { MAX_WATCH_CLAIMS_BYTES, type WatchConnect } from "../../durable-objects/watcher-attachment";
+import { DEFAULT_SNAPSHOT_LIMIT, MAX_SNAPSHOT_LIMIT, watcherObjectName } from "../../durable-objects/watcher-protocol";
+import { getCollectionSettings } from "../documents/collection-settings";
+import { COLLECTION_NAME } from "../documents/names";
+import { ApiError } from "../errors";
+import { formatFilter, parseListFilter } from "../query";
+import { Refusal, type SocketCaller } from "./realtime-upgrade";
+
+/**
+ * Query parameters of a watcher upgrade that are not filters: credentials, the client id, the
+ * resume position and the snapshot request (`limit` is a reserved list parameter already). To
+ * filter on a field with one of these names, use the `filter=` expression.
+ */
+const CONNECTION_PARAMS = ["api_key", "access_token", "client_id", "since_seq", "snapshot"];
+
+/** Refuses a collection name that cannot exist, before credentials are looked at. */
+export function checkWatchedCollection(collection: string): void {
+  if (!COLLECTION_NAME.test(collection)) {
+    throw new Refusal(
+      "invalid_collection",
+      `"${collection.slice(0, 100)}" is not a collection name: a letter, then letters, digits, _ or - (at most 64).`,
+      CLOSE_CODES.invalid_channel,
+    );
+  }
+}
+
+/**
+ * `GET /v1/realtime/collections/:collection`, after authentication: checks the filter and that the
+ * caller may watch (a secret key, or a collection with a read rule), then hands the socket to the
+ * collection's watcher object.
+ */
+export async function openWatcher(env: Env, collection: string, caller: SocketCaller): Promise<Response> {
+  const { auth, query } = caller;
+  const filter = watchFilter(query);
+  if (auth.kind !== "secret") {
+    const { rules } = await getCollectionSettings(env.DB, auth.projectId, collection);
+    if (!rules.read) {
+      throw new Refusal(
+        "forbidden",
+        `Collection "${collection}" has no read rule, so only secret keys may watch it. Set one with PUT /v1/collections/${collection}/rules (secret key).`,
+        CLOSE_CODES.forbidden,
+        { collection, operation: "read" },
+      );
+    }
+  }
+  if (JSON.stringify(auth.claims).length > MAX_WATCH_CLAIMS_BYTES) {
+    throw new Refusal(
+      "invalid_request",
+      `The token's claims are larger than the ${MAX_WATCH_CLAIMS_BYTES} bytes a watcher keeps per connection; mint a token with fewer claims.`,
+      CLOSE_CODES.bad_request,
+    );
+  }
+  const extra: WatchConnect = {
+    filter,
+    role: auth.role,
+    claims: auth.claims,
+    snapshot: snapshotParam(query.get("snapshot")),
+    snapshot_limit: limitParam(query.get("limit")),
+  };
+  const params: ConnectParams = { ...caller.params, name: collection, ops: OP_BITS.subscribe, epoch: null, extra };
+  const namespace = env.COLLECTION_WATCHER;
+  const stub = namespace.get(namespace.idFromName(watcherObjectName(auth.projectId, collection)));
+  return stub.fetch(connectRequest(params));
+}
+
+/** The subscription's filter (either syntax, as for lists), normalized; null for none. */
+function watchFilter(query: URLSearchParams): string | null {
+  const filterQuery = new URLSearchParams(query);
+  for (const name of CONNECTION_PARAMS) filterQuery.delete(name);
+  try {
+    const node = parseListFilter(filterQuery);
+    return node.kind === "const" && node.value ? null : formatFilter(node);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    throw new Refusal("invalid_filter", error.message, CLOSE_CODES.bad_request, error.details);
+  }
+}
+
+function snapshotParam(raw: string | null): boolean {
+  if (raw === null || raw === "false" || raw === "0") return false;
+  if (raw === "" || raw === "true" || raw === "1") return true;
+  throw new Refusal("invalid_request", "snapshot must be true or false.", CLOSE_CODES.bad_request);
+}
+
+function limitParam(raw: string | null): number {
+  if (raw === null || raw === "") return DEFAULT_SNAPSHOT_LIMIT;
+  const value = Number(raw);
+  if (!/^\d{1,6}$/.test(raw) || value < 1 || value > MAX_SNAPSHOT_LIMIT) {
+    throw new Refusal(
+      "invalid_request",
+      `limit (the snapshot's size) must be an integer from 1 to ${MAX_SNAPSHOT_LIMIT}.`,
+      CLOSE_CODES.bad_request,
+    );
+  }
+  return value;
+}
