@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CAPABILITY_OPS, type CapabilityOp } from "./protocol";
+import { BROADCAST_CHANNEL, CAPABILITY_OPS, type CapabilityOp } from "./protocol";
 
 /**
  * Capabilities: who may subscribe to, publish on, enter presence on, or read the history of which
@@ -10,14 +10,19 @@ import { CAPABILITY_OPS, type CapabilityOp } from "./protocol";
  * Where a connection's map comes from:
  * - a secret key: everything;
  * - a user token whose claims carry `channels` (a capability map): exactly that map;
- * - a public key, or a token without `channels`: {@link PUBLIC_DEFAULT_CAPABILITIES}.
+ * - a public key, or a token without `channels`: the project's `channel_capabilities` when it set
+ *   one, else {@link PUBLIC_DEFAULT_CAPABILITIES}.
+ *
+ * Whatever the map says, every caller may subscribe to the project broadcast channel and read its
+ * history: it is how the project reaches every client. Publishing on it follows the map.
  */
 export type CapabilityMap = Record<string, readonly (CapabilityOp | "*")[]>;
 
 /**
- * What public keys (and tokens without a `channels` claim) may do on every project: everything on
- * every channel, like a database in test mode. A project that needs less issues tokens with a
- * `channels` claim to its users and keeps its public key for reading documents.
+ * What public keys (and tokens without a `channels` claim) may do on a project that did not set
+ * its own `channel_capabilities`: everything on every channel, like a database in test mode. A
+ * project that needs less sets `channel_capabilities` (admin API) or issues tokens with a
+ * `channels` claim.
  */
 export const PUBLIC_DEFAULT_CAPABILITIES: CapabilityMap = { "*": ["subscribe", "publish", "presence", "history"] };
 
@@ -45,15 +50,31 @@ export function opsFor(map: CapabilityMap, channel: string): number {
   return bits;
 }
 
-/** The capability map for an authenticated caller (see {@link CapabilityMap} for the rules). */
-export function capabilitiesOf(auth: { kind: "public" | "secret" | "user"; claims: Record<string, unknown> }) {
+type Caller = { kind: "public" | "secret" | "user"; claims: Record<string, unknown> };
+
+/** Does this caller's map come from its project's default (rather than from its key or token)? */
+export function usesProjectDefault(auth: Caller): boolean {
+  return auth.kind === "public" || (auth.kind === "user" && auth.claims.channels === undefined);
+}
+
+/**
+ * The capability map for an authenticated caller (see {@link CapabilityMap} for the rules);
+ * `projectDefault` is the project's `channel_capabilities` (null when it has none).
+ */
+export function capabilitiesOf(auth: Caller, projectDefault: CapabilityMap | null = null): CapabilityMap {
   if (auth.kind === "secret") return { "*": ["*"] } satisfies CapabilityMap;
-  if (auth.kind === "user" && auth.claims.channels !== undefined) {
+  if (!usesProjectDefault(auth)) {
     const parsed = CapabilityClaim.safeParse(auth.claims.channels);
     // A malformed claim grants nothing rather than falling back to the (wider) public default.
     return parsed.success ? parsed.data : {};
   }
-  return PUBLIC_DEFAULT_CAPABILITIES;
+  return projectDefault ?? PUBLIC_DEFAULT_CAPABILITIES;
+}
+
+/** The op bits `map` grants on `channel`, plus what everyone has on the broadcast channel. */
+export function channelOps(map: CapabilityMap, channel: string): number {
+  const bits = opsFor(map, channel);
+  return channel === BROADCAST_CHANNEL ? bits | OP_BITS.subscribe | OP_BITS.history : bits;
 }
 
 /** The op names set in `bits`, in protocol order (for the hello frame). */

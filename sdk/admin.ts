@@ -8,7 +8,15 @@ import {
   request,
   type Transport,
 } from "./http.js";
-import type { ApiKeyInfo, CreatedApiKey, CreatedProject, Page, Project, SigningKeyRotation } from "./types.js";
+import type {
+  ApiKeyInfo,
+  ChannelCapabilities,
+  CreatedApiKey,
+  CreatedProject,
+  Page,
+  Project,
+  SigningKeyRotation,
+} from "./types.js";
 
 /** Options of {@link createAdminClient}. */
 export interface AdminClientOptions {
@@ -34,7 +42,10 @@ export interface AdminProjectsApi {
    * @throws {FlarebaseError} `invalid_request` (400) for an empty name or an origin that is not an
    * http(s) URL or `*`; `unauthorized` (401) for a wrong admin token.
    */
-  create(input: { name: string; allowed_origins?: string[] }, options?: CallOptions): Promise<CreatedProject>;
+  create(
+    input: { name: string; allowed_origins?: string[]; channel_capabilities?: ChannelCapabilities | null },
+    options?: CallOptions,
+  ): Promise<CreatedProject>;
 
   /**
    * Lists projects by id, one page at a time.
@@ -58,16 +69,18 @@ export interface AdminProjectsApi {
   get(projectId: string, options?: CallOptions): Promise<Project>;
 
   /**
-   * Renames a project or replaces its allowed browser origins.
+   * Renames a project, replaces its allowed browser origins, or sets what public keys may do on
+   * realtime channels (`channel_capabilities`; null restores the default: everything).
    *
    * @example
    * await admin.projects.update(id, { allowed_origins: ["https://app.example", "http://localhost:5173"] });
+   * await admin.projects.update(id, { channel_capabilities: { "chat:*": ["*"], "news:*": ["subscribe", "history"] } });
    *
    * @throws {FlarebaseError} `not_found` (404), `invalid_request` (400).
    */
   update(
     projectId: string,
-    patch: { name?: string; allowed_origins?: string[] },
+    patch: { name?: string; allowed_origins?: string[]; channel_capabilities?: ChannelCapabilities | null },
     options?: CallOptions,
   ): Promise<Project>;
 

@@ -53,8 +53,19 @@ export interface Project {
   name: string;
   /** Browser origins allowed to call the project (`["*"]` for any). */
   allowed_origins: string[];
+  /**
+   * What public keys (and user tokens without a `channels` claim) may do on realtime channels;
+   * null means everything on every channel (see docs/protocol.md, "Capabilities").
+   */
+  channel_capabilities: ChannelCapabilities | null;
   created_at: string;
 }
+
+/**
+ * A capability map: channel pattern (`"chat:lobby"`, `"chat:*"`, `"*"`) → the operations allowed
+ * on matching channels (`"*"` for all of them).
+ */
+export type ChannelCapabilities = Record<string, ("subscribe" | "publish" | "presence" | "history" | "*")[]>;
 
 /** A newly created project, with its first keys: they are shown only this once. */
 export interface CreatedProject extends Project {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { capabilitiesOf, opNames, opsFor, patternMatches } from "../../durable-objects/capabilities";
+import { capabilitiesOf, channelOps, opNames, opsFor, patternMatches } from "../../durable-objects/capabilities";
 import { channelNameProblem } from "../../durable-objects/channel-names";
 import { messagesFrames } from "../../durable-objects/frames";
 import { TokenBucket } from "../../durable-objects/rate-limit";
@@ -29,6 +29,21 @@ describe("capabilities", () => {
     expect(opsFor(capabilitiesOf({ kind: "user", claims: { channels: { a: ["subscribe"] } } }), "x")).toBe(0);
     expect(opsFor(capabilitiesOf({ kind: "user", claims: { channels: { "*": ["fly"] } } }), "x")).toBe(0);
     expect(opsFor(capabilitiesOf({ kind: "user", claims: { channels: "all" } }), "x")).toBe(0);
+  });
+
+  it("uses the project's default for public keys and unscoped tokens only", () => {
+    const projectDefault = { "chat:*": ["subscribe"] } as const;
+    expect(opsFor(capabilitiesOf({ kind: "public", claims: {} }, projectDefault), "chat:1")).toBe(1);
+    expect(opsFor(capabilitiesOf({ kind: "public", claims: {} }, projectDefault), "x")).toBe(0);
+    expect(opsFor(capabilitiesOf({ kind: "user", claims: {} }, projectDefault), "x")).toBe(0);
+    expect(opsFor(capabilitiesOf({ kind: "user", claims: { channels: { x: ["*"] } } }, projectDefault), "x")).toBe(15);
+    expect(opsFor(capabilitiesOf({ kind: "secret", claims: {} }, projectDefault), "x")).toBe(15);
+  });
+
+  it("lets everyone subscribe to the broadcast channel and read its history, nothing more", () => {
+    expect(opNames(channelOps({}, "_broadcast"))).toEqual(["subscribe", "history"]);
+    expect(opNames(channelOps({ _broadcast: ["publish"] }, "_broadcast"))).toEqual(["subscribe", "publish", "history"]);
+    expect(channelOps({}, "chat:1")).toBe(0);
   });
 });
 

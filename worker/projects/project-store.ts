@@ -1,3 +1,4 @@
+import type { CapabilityMap } from "../../durable-objects/capabilities";
 import { generateApiKey, type KeyKind } from "../auth/api-keys";
 import { randomString } from "../auth/secrets";
 
@@ -6,6 +7,8 @@ export interface Project {
   id: string;
   name: string;
   allowed_origins: string[];
+  /** What public keys (and tokens without a `channels` claim) may do on channels; null: everything. */
+  channel_capabilities: CapabilityMap | null;
   created_at: string;
 }
 
@@ -22,6 +25,7 @@ interface ProjectRow {
   id: string;
   name: string;
   allowed_origins: string;
+  channel_capabilities: string | null;
   created_at: string;
 }
 
@@ -29,6 +33,8 @@ const toProject = (row: ProjectRow): Project => ({
   id: row.id,
   name: row.name,
   allowed_origins: JSON.parse(row.allowed_origins) as string[],
+  channel_capabilities:
+    row.channel_capabilities === null ? null : (JSON.parse(row.channel_capabilities) as CapabilityMap),
   created_at: row.created_at,
 });
 
@@ -47,15 +53,18 @@ export interface CreatedProject extends Project {
  */
 export async function createProject(
   db: D1Database,
-  input: { name: string; allowed_origins: string[] },
+  input: { name: string; allowed_origins: string[]; channel_capabilities?: CapabilityMap | null | undefined },
 ): Promise<CreatedProject> {
   const id = newProjectId();
   const createdAt = now();
+  const channelCapabilities = input.channel_capabilities ?? null;
   const [publicKey, secretKey] = await Promise.all([generateApiKey("public"), generateApiKey("secret")]);
   await db.batch([
     db
-      .prepare("INSERT INTO projects (id, name, allowed_origins, created_at) VALUES (?1, ?2, ?3, ?4)")
-      .bind(id, input.name, JSON.stringify(input.allowed_origins), createdAt),
+      .prepare(
+        "INSERT INTO projects (id, name, allowed_origins, channel_capabilities, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+      )
+      .bind(id, input.name, JSON.stringify(input.allowed_origins), capabilitiesColumn(channelCapabilities), createdAt),
     insertKey(db, id, "public", publicKey, "default", createdAt),
     insertKey(db, id, "secret", secretKey, "default", createdAt),
     insertSigningKey(db, id, createdAt),
@@ -64,6 +73,7 @@ export async function createProject(
     id,
     name: input.name,
     allowed_origins: input.allowed_origins,
+    channel_capabilities: channelCapabilities,
     created_at: createdAt,
     keys: { public: publicKey.key, secret: secretKey.key },
   };
@@ -88,17 +98,43 @@ export async function listProjects(db: D1Database, page: { after?: string; limit
 export async function updateProject(
   db: D1Database,
   id: string,
-  patch: { name?: string | undefined; allowed_origins?: string[] | undefined },
+  patch: {
+    name?: string | undefined;
+    allowed_origins?: string[] | undefined;
+    /** null resets to the built-in default; undefined leaves it as it is. */
+    channel_capabilities?: CapabilityMap | null | undefined;
+  },
 ): Promise<Project | null> {
   const row = await db
     .prepare(
-      `UPDATE projects SET name = coalesce(?2, name), allowed_origins = coalesce(?3, allowed_origins)
+      `UPDATE projects SET name = coalesce(?2, name), allowed_origins = coalesce(?3, allowed_origins),
+         channel_capabilities = CASE WHEN ?4 THEN ?5 ELSE channel_capabilities END
        WHERE id = ?1 RETURNING *`,
     )
-    .bind(id, patch.name ?? null, patch.allowed_origins ? JSON.stringify(patch.allowed_origins) : null)
+    .bind(
+      id,
+      patch.name ?? null,
+      patch.allowed_origins ? JSON.stringify(patch.allowed_origins) : null,
+      patch.channel_capabilities === undefined ? 0 : 1,
+      capabilitiesColumn(patch.channel_capabilities ?? null),
+    )
     .first<ProjectRow>();
   return row ? toProject(row) : null;
 }
+
+/**
+ * The project's default channel capabilities (for public keys and tokens without a `channels`
+ * claim), or null when it uses the built-in default.
+ */
+export async function getChannelCapabilities(db: D1Database, projectId: string): Promise<CapabilityMap | null> {
+  const value = await db
+    .prepare("SELECT channel_capabilities FROM projects WHERE id = ?1")
+    .bind(projectId)
+    .first<string | null>("channel_capabilities");
+  return value ? (JSON.parse(value) as CapabilityMap) : null;
+}
+
+const capabilitiesColumn = (map: CapabilityMap | null): string | null => (map === null ? null : JSON.stringify(map));
 
 /** Deletes the project and, by cascade, its keys and signing keys. */
 export async function deleteProject(db: D1Database, id: string): Promise<boolean> {

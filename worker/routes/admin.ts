@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { CapabilityClaim } from "../../durable-objects/capabilities";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth/admin";
 import { MAX_TOKEN_TTL_SECONDS } from "../auth/tokens";
@@ -20,6 +21,10 @@ import { readJson, readParams, readQuery } from "../validation";
 const Origin = z.union([z.literal("*"), z.url({ protocol: /^https?$/ }).transform((url) => new URL(url).origin)]);
 const AllowedOrigins = z.array(Origin).max(50);
 const Name = z.string().trim().min(1).max(100);
+/** A capability map for public keys; null restores the built-in default (everything). */
+const ChannelCapabilities = CapabilityClaim.refine((map) => Object.keys(map).length <= 100, {
+  message: "at most 100 channel patterns",
+}).nullable();
 
 const ProjectParams = z.object({ projectId: z.string().min(1).max(64) });
 const KeyParams = ProjectParams.extend({ keyId: z.string().min(1).max(64) });
@@ -35,7 +40,14 @@ export const adminRoutes = new Hono<AppEnv>()
   .use(requireAdmin)
 
   .post("/projects", async (c) => {
-    const body = await readJson(c, z.object({ name: Name, allowed_origins: AllowedOrigins.default(["*"]) }));
+    const body = await readJson(
+      c,
+      z.object({
+        name: Name,
+        allowed_origins: AllowedOrigins.default(["*"]),
+        channel_capabilities: ChannelCapabilities.optional(),
+      }),
+    );
     return c.json(await createProject(c.env.DB, body), 201);
   })
 
@@ -54,7 +66,14 @@ export const adminRoutes = new Hono<AppEnv>()
 
   .patch("/projects/:projectId", async (c) => {
     const { projectId } = readParams(c, ProjectParams);
-    const patch = await readJson(c, z.object({ name: Name.optional(), allowed_origins: AllowedOrigins.optional() }));
+    const patch = await readJson(
+      c,
+      z.object({
+        name: Name.optional(),
+        allowed_origins: AllowedOrigins.optional(),
+        channel_capabilities: ChannelCapabilities.optional(),
+      }),
+    );
     const project = await updateProject(c.env.DB, projectId, patch);
     if (!project) throw new ApiError("not_found", `No project with id "${projectId}".`);
     return c.json(project);
