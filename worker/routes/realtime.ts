@@ -1,171 +1,53 @@
 import { Hono } from "hono";
-import { decodeJwt } from "jose";
-import { capabilitiesOf, OP_BITS, opsFor } from "../../durable-objects/capabilities";
+import { OP_BITS } from "../../durable-objects/capabilities";
 import { channelNameProblem, channelObjectName } from "../../durable-objects/channel-names";
 import { CLOSE_CODES } from "../../durable-objects/close-codes";
-import { type ConnectParams, connectRequest } from "../../durable-objects/connect-params";
-import { refuseSocket } from "../../durable-objects/frames";
-import {
-  CLIENT_ID_PATTERN,
-  type RealtimeErrorCode,
-  SUBPROTOCOL,
-  SUBPROTOCOL_KEY_PREFIX,
-  SUBPROTOCOL_TOKEN_PREFIX,
-} from "../../durable-objects/protocol";
+import { connectRequest } from "../../durable-objects/connect-params";
 import type { AppEnv } from "../app-env";
-import { type AuthContext, authenticate, type Credentials, credentialsFromHeaders } from "../auth/auth-context";
-import { randomString } from "../auth/secrets";
-import { ApiError } from "../errors";
-
-/** Thrown inside the upgrade handler to refuse the socket with an error frame and a close code. */
-class Refusal {
-  constructor(
-    readonly code: RealtimeErrorCode,
-    readonly message: string,
-    readonly closeCode: number,
-    readonly details?: unknown,
-  ) {}
-}
-
-/** ApiError codes from `authenticate` and the close code each one maps to. */
-const AUTH_CLOSE: Partial<Record<string, [RealtimeErrorCode, number]>> = {
-  unauthorized: ["unauthorized", CLOSE_CODES.unauthorized],
-  token_expired: ["token_expired", CLOSE_CODES.token_expired],
-  origin_not_allowed: ["origin_not_allowed", CLOSE_CODES.forbidden],
-};
+import { channelOpsOf } from "../auth/channel-ops";
+import { Refusal, upgradeSocket } from "./realtime-upgrade";
+import { checkWatchedCollection, openWatcher } from "./realtime-watch";
 
 /**
- * `/v1/realtime`: WebSocket upgrades. The Worker authenticates and authorizes the socket, then
- * hands it to the realtime object with the verified identity. Any refusal (bad name, bad
- * credentials, no capability) still completes the upgrade, sends an `error` frame and closes with
- * an application code, because a browser cannot see why an upgrade failed.
- *
- * Credentials, in the order they are looked for:
- * 1. an offered subprotocol `flarebase.key.<key>` or `flarebase.token.<jwt>` next to `flarebase.v1`
- *    (what the SDK sends; browsers cannot set headers on a WebSocket, and unlike a query string a
- *    subprotocol does not end up in access logs);
- * 2. the `X-API-Key` or `Authorization: Bearer` headers (servers);
- * 3. query parameters `api_key` (public keys only) or `access_token`.
- * A secret key is refused in a query string, and from any browser (a request with an `Origin`).
+ * `/v1/realtime`: WebSocket upgrades. The Worker authenticates and authorizes the socket (see
+ * `upgradeSocket` for credentials and refusals), then hands it to the realtime object with the
+ * verified identity.
+ * - `/channels/:name`: a pub/sub channel (docs/realtime.md).
+ * - `/collections/:collection`: a live query on a collection, with an optional filter in either
+ *   syntax of the documents API (docs/live-queries.md).
  */
-export const realtimeRoutes = new Hono<AppEnv>().get("/channels/:name", async (c) => {
-  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new ApiError("invalid_request", "This endpoint is a WebSocket: connect with Upgrade: websocket.", undefined, {
-      status: 426,
-    });
-  }
-  const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "")
-    .split(",")
-    .map((protocol) => protocol.trim())
-    .filter(Boolean);
-  const subprotocol = offered.includes(SUBPROTOCOL);
-  try {
+export const realtimeRoutes = new Hono<AppEnv>()
+  .get("/channels/:name", (c) => {
     const name = c.req.param("name");
-    const problem = channelNameProblem(name);
-    if (problem) throw new Refusal("invalid_channel", problem, CLOSE_CODES.invalid_channel);
-
-    const origin = c.req.header("Origin") ?? null;
-    const { credentials, fromQuery } = socketCredentials(offered, c.req.raw.headers, new URL(c.req.url).searchParams);
-    if (credentials.apiKey?.startsWith("sk_") && (fromQuery || origin !== null)) {
-      throw new Refusal(
-        "secret_key_not_allowed",
-        "Secret keys may not be used from a browser or in a URL. Use a public key (pk_…) or a user token.",
-        CLOSE_CODES.forbidden,
-      );
-    }
-    const auth = await authenticateSocket(c.env.DB, credentials, origin);
-    const ops = opsFor(capabilitiesOf(auth), name);
-    if ((ops & OP_BITS.subscribe) === 0) {
-      throw new Refusal(
-        "forbidden",
-        `These credentials may not subscribe to channel "${name}".`,
-        CLOSE_CODES.forbidden,
-        {
-          capability: "subscribe",
-        },
-      );
-    }
-    const query = new URL(c.req.url).searchParams;
-    const params: ConnectParams = {
-      project_id: auth.projectId,
-      name,
-      client_id: clientIdFor(auth, query.get("client_id")),
-      user_id: auth.userId,
-      kind: auth.kind,
-      ops,
-      token_exp: auth.kind === "user" && credentials.token ? tokenExpiry(credentials.token) : null,
-      since_seq: sinceSeq(query.get("since_seq")),
-      epoch: epochParam(query.get("epoch")),
-      subprotocol,
-    };
-    const stub = c.env.CHANNEL.get(c.env.CHANNEL.idFromName(channelObjectName(auth.projectId, name)));
-    return await stub.fetch(connectRequest(params));
-  } catch (error) {
-    if (error instanceof Refusal) {
-      return refuseSocket(error.code, error.message, error.closeCode, { subprotocol, details: error.details });
-    }
-    console.error("Realtime upgrade failed:", error);
-    return refuseSocket("internal", "The connection could not be set up; retry later.", CLOSE_CODES.internal, {
-      subprotocol,
+    return upgradeSocket(c, {
+      check() {
+        const problem = channelNameProblem(name);
+        if (problem) throw new Refusal("invalid_channel", problem, CLOSE_CODES.invalid_channel);
+      },
+      async open({ auth, query, params }) {
+        const ops = await channelOpsOf(c.env.DB, auth, name);
+        if ((ops & OP_BITS.subscribe) === 0) {
+          throw new Refusal(
+            "forbidden",
+            `These credentials may not subscribe to channel "${name}".`,
+            CLOSE_CODES.forbidden,
+            {
+              capability: "subscribe",
+            },
+          );
+        }
+        const stub = c.env.CHANNEL.get(c.env.CHANNEL.idFromName(channelObjectName(auth.projectId, name)));
+        return stub.fetch(connectRequest({ ...params, name, ops, epoch: epochParam(query.get("epoch")) }));
+      },
     });
-  }
-});
-
-/** Finds the credentials of an upgrade (see the route's comment for the order). */
-function socketCredentials(offered: string[], headers: Headers, query: URLSearchParams) {
-  for (const protocol of offered) {
-    if (protocol.startsWith(SUBPROTOCOL_KEY_PREFIX)) {
-      return { credentials: { apiKey: protocol.slice(SUBPROTOCOL_KEY_PREFIX.length) }, fromQuery: false };
-    }
-    if (protocol.startsWith(SUBPROTOCOL_TOKEN_PREFIX)) {
-      return { credentials: { token: protocol.slice(SUBPROTOCOL_TOKEN_PREFIX.length) }, fromQuery: false };
-    }
-  }
-  const fromHeaders = credentialsFromHeaders(headers);
-  if (fromHeaders.apiKey || fromHeaders.token) return { credentials: fromHeaders, fromQuery: false };
-  const credentials: Credentials = {
-    apiKey: query.get("api_key") ?? undefined,
-    token: query.get("access_token") ?? undefined,
-  };
-  return { credentials, fromQuery: true };
-}
-
-async function authenticateSocket(db: D1Database, credentials: Credentials, origin: string | null) {
-  try {
-    return await authenticate(db, credentials, origin);
-  } catch (error) {
-    const mapped = error instanceof ApiError ? AUTH_CLOSE[error.code] : undefined;
-    if (!mapped || !(error instanceof ApiError)) throw error;
-    throw new Refusal(mapped[0], error.message, mapped[1]);
-  }
-}
-
-/**
- * Who the connection speaks as. A user token speaks as its user, whatever the query says; a key
- * may name itself (`client_id`, self-asserted, for anonymous visitors and servers), or gets a
- * random anonymous id.
- */
-function clientIdFor(auth: AuthContext, requested: string | null): string {
-  if (auth.kind === "user" && auth.userId) return auth.userId;
-  if (requested === null || requested === "") return auth.kind === "secret" ? "server" : `anon-${randomString(12)}`;
-  if (!CLIENT_ID_PATTERN.test(requested)) {
-    throw new Refusal(
-      "invalid_request",
-      "client_id must be 1-128 characters of A-Z a-z 0-9 . _ : @ | + -",
-      CLOSE_CODES.bad_request,
-    );
-  }
-  return requested;
-}
-
-function sinceSeq(raw: string | null): number | null {
-  if (raw === null || raw === "") return null;
-  const value = Number(raw);
-  if (!/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(value)) {
-    throw new Refusal("invalid_request", "since_seq must be a non-negative integer.", CLOSE_CODES.bad_request);
-  }
-  return value;
-}
+  })
+  .get("/collections/:collection", (c) => {
+    const collection = c.req.param("collection");
+    return upgradeSocket(c, {
+      check: () => checkWatchedCollection(collection),
+      open: (caller) => openWatcher(c.env, collection, caller),
+    });
+  });
 
 function epochParam(raw: string | null): string | null {
   if (raw === null || raw === "") return null;
@@ -173,10 +55,4 @@ function epochParam(raw: string | null): string | null {
     throw new Refusal("invalid_request", "epoch must be the value a hello frame reported.", CLOSE_CODES.bad_request);
   }
   return raw;
-}
-
-/** The token's `exp` (verified already by `authenticate`). */
-function tokenExpiry(token: string): number | null {
-  const { exp } = decodeJwt(token);
-  return typeof exp === "number" ? exp : null;
 }
