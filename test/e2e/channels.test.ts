@@ -139,6 +139,18 @@ describe("channels: publish and delivery", () => {
   });
 });
 
+describe("channels: rate limits", () => {
+  it("paces a burst beyond the connection's rate limit: every publish resolves, stored in publish order", async () => {
+    const { alice } = await twoClients();
+    const channel = alice.realtime.channels.get(uniqueChannel());
+    channel.attach();
+    await alice.connection.once("connected");
+    // A public key may send a burst of 200 frames, then 50 per second (the hello says so).
+    const results = await Promise.all(Array.from({ length: 260 }, (_, n) => channel.publish("n", n)));
+    expect(results.map((result) => result.seq)).toEqual(Array.from({ length: 260 }, (_, n) => n + 1));
+  });
+});
+
 describe("channels: history", () => {
   it("pages stored messages backwards, newest first, like the REST history", async () => {
     const { alice } = await twoClients();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { capabilitiesOf, channelOps, opNames, opsFor, patternMatches } from "../../durable-objects/capabilities";
 import { channelNameProblem } from "../../durable-objects/channel-names";
 import { messagesFrames } from "../../durable-objects/frames";
-import { TokenBucket } from "../../durable-objects/rate-limit";
+import { HOLD_MS, TokenBucket } from "../../durable-objects/rate-limit";
 
 describe("capabilities", () => {
   it("matches exact names, prefix patterns and the wildcard", () => {
@@ -68,6 +68,19 @@ describe("token bucket", () => {
     expect(bucket.take(100)).toBe(0);
     expect(bucket.take(10_000)).toBe(0); // refilled, but never above the burst
     expect([bucket.take(10_000), bucket.take(10_000), bucket.take(10_000)]).toEqual([0, 0, 100]);
+  });
+
+  it("never lets a later request overtake a refused one until it is retried or the hold passes", () => {
+    const bucket = new TokenBucket(10, 2, 0);
+    expect([bucket.take(0, 1), bucket.take(0, 2), bucket.take(0, 3)]).toEqual([0, 0, 100]);
+    // Refilled, but ref 4 would overtake ref 3: refused too, taking nothing.
+    expect(bucket.take(300, 4)).toBeGreaterThan(0);
+    expect(bucket.take(300, null)).toBe(0); // frames without a ref are not ordered requests
+    expect([bucket.take(400, 3), bucket.take(400, 4)]).toEqual([0, 0]);
+    // A refused request that is never retried holds the others back for HOLD_MS at most.
+    expect(bucket.take(400, 5)).toBe(100);
+    expect(bucket.take(1000, 6)).toBeGreaterThan(0);
+    expect(bucket.take(500 + HOLD_MS, 6)).toBe(0);
   });
 });
 
