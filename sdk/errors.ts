@@ -1,3 +1,5 @@
+import type { RealtimeErrorCode } from "../durable-objects/protocol.js";
+
 /**
  * Error codes the SDK sets itself, when there is no server answer to take a code from:
  * - `network_error`: the request never got an HTTP response (server down, DNS, CORS, offline).
@@ -30,8 +32,31 @@ export type ServerErrorCode =
   | "internal"
   | "not_configured";
 
+/**
+ * Codes a realtime server sends in its `error` frames (durable-objects/protocol.ts
+ * `REALTIME_ERROR_CODES`, documented in docs/protocol.md): a rejected publish, presence or history
+ * call, or the reason a connection was refused or closed.
+ */
+export type { RealtimeErrorCode };
+
+/**
+ * Codes the SDK's realtime sockets set themselves (besides `network_error`, `timeout` and
+ * `token_error`):
+ * - `connection_lost`: the socket closed unexpectedly; the SDK reconnects (seen in connection events).
+ * - `closed`: the channel or the client was closed by the app; pending and later calls reject with it.
+ * - `failed`: the connection stopped retrying; `client.connection` events carry the cause.
+ * - `queue_full`: too many requests (1000) are waiting for the server.
+ * - `not_supported`: there is no WebSocket in this environment and none was passed.
+ */
+export type RealtimeClientErrorCode = "connection_lost" | "closed" | "failed" | "queue_full" | "not_supported";
+
 /** Any code a {@link FlarebaseError} can carry. */
-export type FlarebaseErrorCode = ServerErrorCode | ClientErrorCode | (string & {});
+export type FlarebaseErrorCode =
+  | ServerErrorCode
+  | ClientErrorCode
+  | RealtimeErrorCode
+  | RealtimeClientErrorCode
+  | (string & {});
 
 /** What a {@link FlarebaseError} is built from. */
 export interface FlarebaseErrorInit {

@@ -28,7 +28,14 @@ export type { AggregateQuery, Collection, CreateOptions, DeleteOptions, WriteOpt
 export { writeBatch } from "./collection-batch.js";
 export { arrayAppend, arrayRemove, deleteField, increment, serverTimestamp } from "./collection-operators.js";
 export type { Filter, FilterObject, FilterScalar, ListQuery } from "./collection-query.js";
-export type { ClientErrorCode, FlarebaseErrorCode, FlarebaseErrorInit, ServerErrorCode } from "./errors.js";
+export type {
+  ClientErrorCode,
+  FlarebaseErrorCode,
+  FlarebaseErrorInit,
+  RealtimeClientErrorCode,
+  RealtimeErrorCode,
+  ServerErrorCode,
+} from "./errors.js";
 export { FlarebaseError } from "./errors.js";
 export type { CallOptions, FetchLike, HttpMethod, QueryValue, RequestOptions } from "./http.js";
 export * from "./realtime/index.js";

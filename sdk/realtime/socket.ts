@@ -1,6 +1,6 @@
 import type { ChannelServerFrame, HelloFrame, RealtimeErrorCode } from "../../durable-objects/protocol.js";
 import type { Credentials, WebSocketConstructor } from "../client.js";
-import { FlarebaseError } from "../errors.js";
+import { type ClientErrorCode, FlarebaseError, type RealtimeClientErrorCode } from "../errors.js";
 import { CLOSE, DEFAULT_RECONNECT, type ReconnectOptions, reactionTo, retryDelay } from "./policy.js";
 
 /** Mirrors the server's constants (durable-objects/protocol.ts); the SDK carries no server code. */
@@ -451,7 +451,12 @@ export class RealtimeSocket {
     return this.#url().split("?")[0] as string;
   }
 
-  #error(code: RealtimeErrorCode | (string & {}), message: string, cause?: unknown, details?: unknown): FlarebaseError {
+  #error(
+    code: RealtimeErrorCode | RealtimeClientErrorCode | ClientErrorCode,
+    message: string,
+    cause?: unknown,
+    details?: unknown,
+  ): FlarebaseError {
     return new FlarebaseError({ status: 0, code, message, details, url: this.#safeUrl(), cause });
   }
 }
