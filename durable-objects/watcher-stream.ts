@@ -84,6 +84,8 @@ export class WatcherStream {
       return;
     }
     this.#goLive(subscriber);
+    // `delivered` may trail the feed (nobody was live to pump it): read on from here.
+    void this.pump();
   }
 
   /** A live subscriber that was restored after a wake-up: it stands at `delivered`. */

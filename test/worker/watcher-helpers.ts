@@ -66,11 +66,12 @@ export function queuedEvents(socket: WatcherSocket): WatchEvent[] {
   return items;
 }
 
-/** Reads `snapshot` frames up to the `snapshot_end`, applying them in order. */
+/** Reads `snapshot` frames up to the `snapshot_end` (past the hello), applying them in order. */
 export async function readSnapshot(socket: WatcherSocket) {
   const documents = new Map<string, Record<string, unknown>>();
   for (;;) {
     const frame = await socket.next();
+    if (frame.type === "hello") continue;
     if (frame.type === "snapshot") {
       for (const item of frame.items) documents.set(item.id, item.data);
       for (const id of frame.removed ?? []) documents.delete(id);
