@@ -1,4 +1,10 @@
-import type { ChannelServerFrame, HelloFrame, RealtimeErrorCode } from "../../durable-objects/protocol.js";
+import type {
+  ChannelServerFrame,
+  ConnectionLimits,
+  ErrorFrame,
+  HelloFrame,
+  RealtimeErrorCode,
+} from "../../durable-objects/protocol.js";
 import type { Credentials, WebSocketConstructor } from "../client.js";
 import { type ClientErrorCode, FlarebaseError, type RealtimeClientErrorCode } from "../errors.js";
 import { CLOSE, DEFAULT_RECONNECT, type ReconnectOptions, reactionTo, retryDelay } from "./policy.js";
@@ -31,36 +37,68 @@ export interface RealtimeCore {
   credentials(): Promise<Credentials>;
 }
 
-/** Server frames that answer a request (they carry its `ref`). */
-export type ReplyFrame = Extract<ChannelServerFrame, { ref: number | null | undefined }>;
+/** What every realtime object's server frames have: a `type`, and the `ref` of the request a reply answers. */
+export interface BaseServerFrame {
+  type: string;
+  ref?: number | null | undefined;
+}
 
-/** What the socket tells its owner (the channel). */
-export interface SocketHandlers {
-  /** The hello arrived (before any replayed message and before queued requests are resent). */
-  onHello(hello: HelloFrame, reconnect: boolean): void;
-  /** Any frame that is not a reply to a request. */
-  onFrame(frame: ChannelServerFrame): void;
+/**
+ * The first frame every realtime object (channel, room, collection watcher) sends: who the
+ * connection is and the limits it works under. Each object adds its own fields.
+ */
+export interface BaseHello {
+  type: "hello";
+  connection_id: string;
+  client_id: string;
+  user_id: string | null;
+  limits: ConnectionLimits;
+}
+
+/** Server frames that answer a request (they carry its `ref`). */
+export type ReplyFrame<Frame extends BaseServerFrame = ChannelServerFrame> = Extract<
+  Frame,
+  { ref: number | null | undefined }
+>;
+
+/** What the socket tells its owner (a channel, a room, a watcher). */
+export interface SocketHandlers<
+  Frame extends BaseServerFrame = ChannelServerFrame,
+  Hello extends BaseHello = HelloFrame,
+> {
+  /** The hello arrived (before any replayed frame and before queued requests are resent). */
+  onHello(hello: Hello, reconnect: boolean): void;
+  /** Any frame that is neither the hello nor a reply to a request. */
+  onFrame(frame: Frame): void;
   onState(change: SocketStateChange): void;
 }
 
-interface Pending {
+interface Pending<Frame extends BaseServerFrame> {
   ref: number;
   frame: Record<string, unknown>;
-  resolve(reply: ReplyFrame): void;
+  resolve(reply: ReplyFrame<Frame>): void;
   reject(error: FlarebaseError): void;
 }
 
 /**
- * One reconnecting WebSocket to one realtime object. It owns the connection policy (backoff
- * with jitter, minimum uptime before the retry count resets, connect timeout, heartbeat with a
- * deadline) and request/reply correlation: requests wait in an outbox while disconnected, go out
- * in order within the server's announced rate, and are resent after a reconnect until answered.
- * Requests are idempotent by design (publishes carry their id), so a resend is always safe.
+ * One reconnecting WebSocket to one realtime object (any of them: `path` is its URL path,
+ * `params` its query, recomputed before every attempt so it can carry a resume point). It owns the
+ * connection policy (backoff with jitter, minimum uptime before the retry count resets, connect
+ * timeout, heartbeat with a deadline) and request/reply correlation: requests wait in an outbox
+ * while disconnected, go out in order within the server's announced rate, and are resent after a
+ * reconnect until answered. Requests must be idempotent (publishes carry their id), so a resend is
+ * always safe. `Frame` and `Hello` are the object's server frames and hello (a channel's by default).
+ *
+ * @example
+ * const socket = new RealtimeSocket<WatcherServerFrame, WatcherHelloFrame>(core, "/v1/realtime/collections/posts",
+ *   () => ({ since_seq: lastSeq }), { onHello, onFrame, onState });
+ * socket.open();
+ * const reply = await socket.request({ type: "snapshot" });
  */
-export class RealtimeSocket {
+export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, Hello extends BaseHello = HelloFrame> {
   #state: SocketState = "idle";
   #ws: WebSocket | null = null;
-  #hello: HelloFrame | null = null;
+  #hello: Hello | null = null;
   #everConnected = false;
   #retries = 0;
   #authFailures = 0;
@@ -68,8 +106,8 @@ export class RealtimeSocket {
   #generation = 0;
   #nextRef = 1;
   /** Unanswered requests by ref; `#outbox` holds those not on the current socket yet, in ref order. */
-  #pending = new Map<number, Pending>();
-  #outbox: Pending[] = [];
+  #pending = new Map<number, Pending<Frame>>();
+  #outbox: Pending<Frame>[] = [];
   #tokens = 0;
   #tokensAt = 0;
   #ratePerMs = 0;
@@ -88,7 +126,7 @@ export class RealtimeSocket {
     private readonly core: RealtimeCore,
     private readonly path: string,
     private readonly params: () => Record<string, string | number | null | undefined>,
-    private readonly handlers: SocketHandlers,
+    private readonly handlers: SocketHandlers<Frame, Hello>,
     options: ReconnectOptions = {},
     private readonly maxPending = 1000,
   ) {
@@ -100,7 +138,7 @@ export class RealtimeSocket {
   }
 
   /** The last hello (who this connection is, the channel's seq and limits); null before the first. */
-  get hello(): HelloFrame | null {
+  get hello(): Hello | null {
     return this.#hello;
   }
 
@@ -149,7 +187,7 @@ export class RealtimeSocket {
    * @throws {FlarebaseError} (rejects) `queue_full` beyond `maxPending` unanswered requests,
    * `closed` once the socket is closed, or the connection's error once it has failed.
    */
-  request(frame: Record<string, unknown>): Promise<ReplyFrame> {
+  request(frame: Record<string, unknown>): Promise<ReplyFrame<Frame>> {
     if (this.#state === "closed") return Promise.reject(this.#error("closed", "The realtime connection is closed."));
     if (this.#state === "failed") {
       return Promise.reject(this.#lastError ?? this.#error("failed", "The realtime connection failed."));
@@ -161,7 +199,7 @@ export class RealtimeSocket {
     }
     this.open();
     return new Promise((resolve, reject) => {
-      const pending: Pending = { ref: this.#nextRef++, frame, resolve, reject };
+      const pending: Pending<Frame> = { ref: this.#nextRef++, frame, resolve, reject };
       this.#pending.set(pending.ref, pending);
       this.#outbox.push(pending);
       this.#pump();
@@ -225,25 +263,26 @@ export class RealtimeSocket {
     if (ws !== this.#ws) return;
     clearTimeout(this.#timers.deadline);
     if (typeof data !== "string") return;
-    let frame: ChannelServerFrame;
+    let frame: Frame;
     try {
-      frame = JSON.parse(data) as ChannelServerFrame;
+      frame = JSON.parse(data) as Frame;
     } catch {
       return; // Not ours to crash on; the server only sends JSON.
     }
     if (frame.type === "hello") {
-      this.#onHello(frame);
+      this.#onHello(frame as unknown as Hello);
       return;
     }
-    if ("ref" in frame && typeof frame.ref === "number" && this.#reply(frame as ReplyFrame)) return;
+    if (typeof frame.ref === "number" && this.#reply(frame as ReplyFrame<Frame>)) return;
     if (frame.type === "error" && frame.ref === null) {
       // A connection-level error: the close that usually follows will carry it.
-      this.#lastError = this.#error(frame.code, frame.message, undefined, frame.details);
+      const error = frame as unknown as ErrorFrame;
+      this.#lastError = this.#error(error.code, error.message, undefined, error.details);
     }
     this.handlers.onFrame(frame);
   }
 
-  #onHello(hello: HelloFrame): void {
+  #onHello(hello: Hello): void {
     clearTimeout(this.#timers.connect);
     const reconnect = this.#everConnected;
     this.#everConnected = true;
@@ -358,7 +397,7 @@ export class RealtimeSocket {
     this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#tokensAt) * this.#ratePerMs);
     this.#tokensAt = now;
     while (this.#outbox.length > 0 && this.#tokens >= 1) {
-      const pending = this.#outbox.shift() as Pending;
+      const pending = this.#outbox.shift() as Pending<Frame>;
       this.#tokens -= 1;
       try {
         // `ref` first: a server that refuses a frame as too large reads it from the start of the frame.
@@ -378,9 +417,10 @@ export class RealtimeSocket {
   }
 
   /** Resolves the request a reply answers. Returns false when no request has that ref. */
-  #reply(frame: ReplyFrame): boolean {
-    const pending = this.#pending.get(frame.ref as number);
+  #reply(reply: ReplyFrame<Frame>): boolean {
+    const pending = this.#pending.get(reply.ref as number);
     if (!pending) return false;
+    const frame = reply as BaseServerFrame as BaseServerFrame & Partial<ErrorFrame>;
     if (frame.type === "error" && frame.code === "rate_limited") {
       // Refused for rate only: back into the outbox, in order, and pause for as long as asked.
       this.#insertOutbox(pending);
@@ -395,8 +435,12 @@ export class RealtimeSocket {
       return true;
     }
     this.#pending.delete(pending.ref);
-    if (frame.type === "error") pending.reject(this.#error(frame.code, frame.message, undefined, frame.details));
-    else pending.resolve(frame);
+    if (frame.type === "error") {
+      const error = frame as ErrorFrame;
+      pending.reject(this.#error(error.code, error.message, undefined, error.details));
+    } else {
+      pending.resolve(reply);
+    }
     return true;
   }
 
@@ -407,7 +451,7 @@ export class RealtimeSocket {
     this.#timers.pump = undefined;
   }
 
-  #insertOutbox(pending: Pending): void {
+  #insertOutbox(pending: Pending<Frame>): void {
     const index = this.#outbox.findIndex((other) => other.ref > pending.ref);
     if (index === -1) this.#outbox.push(pending);
     else this.#outbox.splice(index, 0, pending);
