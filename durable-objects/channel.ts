@@ -3,6 +3,7 @@ import { OP_BITS, opNames } from "./capabilities";
 import type { ConnectParams } from "./connect-params";
 import { DedupWindow } from "./dedup";
 import { messagesFrames } from "./frames";
+import { MessageLog, serializeMessage } from "./message-log";
 import { PresenceSet } from "./presence";
 import {
   type CapabilityOp,
@@ -13,9 +14,7 @@ import {
   type PresenceFrame,
   type PublishFrame,
   type RealtimeErrorCode,
-  type ResumeResult,
 } from "./protocol";
-import { ReplayBuffer } from "./replay-buffer";
 import { type BaseClientFrame, HubError, randomId, SocketHub } from "./socket-hub";
 
 /** What a publish (from a socket or from REST) resolves to. */
@@ -55,25 +54,21 @@ export interface HistoryResult {
 /**
  * One pub/sub channel of one project: the object named `<project id>:<channel name>`.
  *
- * Stored messages get a gap-free `seq` in the same synchronous turn that writes them to the
- * object's SQLite storage (message row and dedup row together), and the runtime's output gate holds
- * every reply and delivery until that write is durable, so no client ever sees a seq that could be
- * lost. The replay buffer serves resume and history; the dedup window makes publishes
- * exactly-once; presence lives in the socket attachments. See docs/realtime.md.
+ * Stored messages go through the {@link MessageLog}: a gap-free `seq` written with the message and
+ * its dedup key in one synchronous turn, a replay buffer for resume and history, exactly-once
+ * publishes. Presence lives in the socket attachments. See docs/realtime.md.
  */
 export class Channel extends SocketHub {
   protected readonly frameSchema = ChannelClientFrame;
   protected readonly frameTypes: ReadonlySet<string> = new Set(CHANNEL_CLIENT_FRAME_TYPES);
 
-  readonly #buffer: ReplayBuffer;
-  readonly #dedup: DedupWindow;
+  readonly #log: MessageLog;
   readonly #presence: PresenceSet;
   readonly #epoch: string;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#buffer = new ReplayBuffer(this.sql);
-    this.#dedup = new DedupWindow(this.sql);
+    this.#log = new MessageLog(this.sql, () => this.limits);
     this.#presence = new PresenceSet({
       sockets: () => this.sockets(),
       attachment: (ws) => this.attachment(ws),
@@ -106,8 +101,7 @@ export class Channel extends SocketHub {
 
   /** Stored messages older than `beforeSeq` (all when null), newest first. */
   history(beforeSeq: number | null, limit: number): HistoryResult {
-    this.#trim(Date.now(), true);
-    const page = this.#buffer.before(beforeSeq, limit);
+    const page = this.#log.before(beforeSeq, limit);
     return { items: page.items, next_before_seq: page.nextBeforeSeq };
   }
 
@@ -120,9 +114,9 @@ export class Channel extends SocketHub {
   state(): { epoch: string; seq: number; oldest_seq: number; stored: number; connections: number } {
     return {
       epoch: this.#epoch,
-      seq: this.#buffer.head,
-      oldest_seq: this.#buffer.floor,
-      stored: this.#buffer.count,
+      seq: this.#log.head,
+      oldest_seq: this.#log.floor,
+      stored: this.#log.count,
       connections: this.connectionCount,
     };
   }
@@ -130,7 +124,7 @@ export class Channel extends SocketHub {
   // ===== Socket hub hooks
 
   protected onConnect(_ws: WebSocket, attachment: Attachment, params: ConnectParams): string[] {
-    const { resume, replay } = this.#resume(params);
+    const { resume, replay } = this.#log.resume(params.since_seq, params.epoch, this.#epoch);
     const hello = {
       v: 1,
       type: "hello",
@@ -139,7 +133,7 @@ export class Channel extends SocketHub {
       user_id: attachment.user,
       channel: params.name,
       epoch: this.#epoch,
-      seq: this.#buffer.head,
+      seq: this.#log.head,
       resume,
       presence: this.#presence.members(),
       capabilities: opNames(attachment.ops),
@@ -208,79 +202,23 @@ export class Channel extends SocketHub {
   // ===== Core
 
   /**
-   * Assigns the next seq, stores the message and its dedup key, and queues it for fan-out, all in
-   * one synchronous turn (one implicit SQLite transaction; no other event can interleave). A
+   * Stores the message (next seq, dedup key) and queues it for fan-out, in one synchronous turn. A
    * duplicate id returns the original seq and delivers nothing.
    */
   #publish(clientId: string, id: string, name: string, data: unknown, options: { ephemeral: boolean }): PublishResult {
     const timestamp = Date.now();
     if (options.ephemeral) {
       const message: Message = { id, seq: null, name, data, client_id: clientId, timestamp, ephemeral: true };
-      this.enqueue(this.#serialize(message));
+      this.enqueue(serializeMessage(message, this.limits.max_frame_bytes));
       return { id, seq: null, timestamp, duplicate: false };
     }
-    const seq = this.#buffer.head + 1;
     // Serialized (and size-checked) before anything is written, so a refused message leaves no trace.
-    const json = this.#serialize({ id, seq, name, data, client_id: clientId, timestamp });
-    const original = this.#dedup.claim(DedupWindow.key(clientId, id), seq, timestamp);
-    if (original) return { id, seq: original.seq, timestamp: original.timestamp, duplicate: true };
-    this.#buffer.append(seq, timestamp, json);
-    this.#trim(timestamp, false);
-    this.enqueue(json);
-    return { id, seq, timestamp, duplicate: false };
-  }
-
-  /**
-   * Serializes a message once, for storage and every delivery. A socket frame was already checked
-   * against `max_frame_bytes`; the envelope adds a little, so the message gets 1 KiB of slack.
-   */
-  #serialize(message: Message): string {
-    const json = JSON.stringify(message);
-    const max = this.limits.max_frame_bytes + 1024;
-    if (json.length > max || (json.length * 3 > max && new TextEncoder().encode(json).length > max)) {
-      throw new HubError("frame_too_large", `A message may be at most ${this.limits.max_frame_bytes} bytes.`, {
-        max_bytes: this.limits.max_frame_bytes,
-      });
-    }
-    return json;
-  }
-
-  /**
-   * Decides a resume: exactly the messages after `since_seq` when the buffer still holds them all,
-   * otherwise an explicit gap (with what is left, or nothing on a reset).
-   */
-  #resume(params: ConnectParams): { resume: ResumeResult | null; replay: string[] } {
-    const since = params.since_seq;
-    if (since === null) return { resume: null, replay: [] };
-    this.#trim(Date.now(), true);
-    const { head, floor } = this.#buffer;
-    if ((params.epoch !== null && params.epoch !== this.#epoch) || since > head) {
-      return {
-        resume: { status: "gap", reason: "reset", since_seq: since, missed_from: null, missed_to: null, replayed: 0 },
-        replay: [],
-      };
-    }
-    if (since >= floor - 1) {
-      const replay = this.#buffer.after(since);
-      return { resume: { status: "ok", since_seq: since, replayed: replay.length }, replay };
-    }
-    const replay = this.#buffer.after(floor - 1);
-    return {
-      resume: {
-        status: "gap",
-        reason: "too_old",
-        since_seq: since,
-        missed_from: since + 1,
-        missed_to: floor - 1,
-        replayed: replay.length,
-      },
-      replay,
-    };
-  }
-
-  #trim(now: number, force: boolean): void {
-    this.#buffer.trim(this.limits.replay_max_count, this.limits.replay_max_age_ms, now, force);
-    this.#dedup.trim(this.limits.dedup_window_ms, now);
+    const stored = this.#log.append(DedupWindow.key(clientId, id), timestamp, (seq) =>
+      serializeMessage({ id, seq, name, data, client_id: clientId, timestamp }, this.limits.max_frame_bytes),
+    );
+    if (stored.json === null) return { id, seq: stored.seq, timestamp: stored.timestamp, duplicate: true };
+    this.enqueue(stored.json);
+    return { id, seq: stored.seq, timestamp, duplicate: false };
   }
 }
 

@@ -28,6 +28,14 @@ export const CLOSE_CODES = {
   going_away: 4010,
   /** Something failed on the server. Reconnect with backoff. */
   internal: 4011,
+  /** `join` of a room that does not exist (never created, or deleted after its retention). Do not retry. */
+  room_not_found: 4012,
+  /** The room has as many participants as it allows. Do not retry on your own; let the user try again. */
+  room_full: 4013,
+  /** The room was closed by its owner (or is closed). Do not retry. */
+  room_closed: 4014,
+  /** The room's owner removed this participant. Do not retry. */
+  removed_from_room: 4015,
 } as const;
 
 export type CloseCodes = typeof CLOSE_CODES;

@@ -9,7 +9,14 @@ export interface PresenceHost {
   setAttachment(ws: WebSocket, attachment: Attachment): void;
   /** Sends a frame to every connection, after any messages already queued (order is kept). */
   broadcast(frame: string): void;
+  /**
+   * Builds the event frame (`data` is serialized). Defaults to the channel's `presence` frame; a
+   * room names its events after participants.
+   */
+  eventFrame?(action: PresenceAction, clientId: string, data: string, timestamp: number): string;
 }
+
+export type PresenceAction = "enter" | "update" | "leave";
 
 interface Member {
   /** `data`, serialized. */
@@ -40,6 +47,11 @@ export class PresenceSet {
 
   get size(): number {
     return this.#index().size;
+  }
+
+  /** When `clientId` entered or last updated, or null when it is not present. */
+  timestampOf(clientId: string): number | null {
+    return this.#index().get(clientId)?.timestamp ?? null;
   }
 
   /**
@@ -93,9 +105,11 @@ export class PresenceSet {
     return true;
   }
 
-  #emit(action: "enter" | "update" | "leave", clientId: string, data: string, timestamp: number): void {
+  #emit(action: PresenceAction, clientId: string, data: string, timestamp: number): void {
     this.host.broadcast(
-      `{"v":1,"type":"presence","action":"${action}","member":${memberJson(clientId, data, timestamp)}}`,
+      this.host.eventFrame
+        ? this.host.eventFrame(action, clientId, data, timestamp)
+        : `{"v":1,"type":"presence","action":"${action}","member":${memberJson(clientId, data, timestamp)}}`,
     );
   }
 

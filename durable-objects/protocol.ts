@@ -64,6 +64,12 @@ export const REALTIME_ERROR_CODES = [
   "invalid_collection",
   "invalid_filter",
   "too_many_connections",
+  "room_not_found",
+  "room_full",
+  "room_closed",
+  "removed_from_room",
+  "invalid_state_operation",
+  "state_too_large",
   "internal",
 ] as const;
 export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number];

@@ -33,6 +33,24 @@ export class HubError extends Error {
 }
 
 /**
+ * Thrown by {@link SocketHub.onConnect} to turn a connection away (a room that does not exist or
+ * is full): the client gets the `error` frame, then the close with `closeCode`, and nothing else.
+ *
+ * @example
+ * throw new HubRefusal("room_full", "The room is full.", CLOSE_CODES.room_full, { max_participants: 8 });
+ */
+export class HubRefusal extends HubError {
+  constructor(
+    code: RealtimeErrorCode,
+    message: string,
+    readonly closeCode: number,
+    details?: unknown,
+  ) {
+    super(code, message, details);
+  }
+}
+
+/**
  * A reply with work that must follow it on the wire: `after` runs right after `reply` is sent
  * (frames it sends come after the reply, never before).
  */
@@ -92,7 +110,7 @@ export abstract class SocketHub extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_PING, HEARTBEAT_PONG));
-    this.sql.exec("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    this.#createTables();
     this.limits = { ...DEFAULT_LIMITS, ...this.#storedLimits() };
   }
 
@@ -180,7 +198,8 @@ export abstract class SocketHub extends DurableObject<Env> {
   /**
    * A new connection was accepted. Returns the frames to send it first, in order: its `hello`, then
    * anything it must get before live traffic (a resume's replay). Nothing else is sent to it until
-   * these are, because this runs synchronously before it joins the fan-out.
+   * these are, because this runs synchronously before it joins the fan-out. Throw a
+   * {@link HubRefusal} to turn it away instead ({@link onDisconnect} still runs for it).
    */
   protected abstract onConnect(ws: WebSocket, attachment: Attachment, params: ConnectParams): string[];
 
@@ -283,6 +302,16 @@ export abstract class SocketHub extends DurableObject<Env> {
     this.#sendAll(frame);
   }
 
+  /**
+   * Deletes everything this object stores (tables, meta, limits, alarm) and starts over empty, as
+   * a new object would. Subclasses recreate their own tables afterwards.
+   */
+  protected async deleteStorage(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    this.#createTables();
+    this.limits = { ...DEFAULT_LIMITS };
+  }
+
   /** Reads a `hub_meta` value. */
   protected meta(key: string): string | null {
     const row = this.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = ?", key).toArray()[0];
@@ -335,9 +364,14 @@ export abstract class SocketHub extends DurableObject<Env> {
       live.add(server);
       this.#lastSeen.set(server, now);
     } catch (error) {
-      console.error(`${this.constructor.name}: onConnect failed`, error);
-      server.send(errorFrame(null, "internal", "The connection could not be set up; reconnect."));
-      this.#close(server, CLOSE_CODES.internal, "internal");
+      if (error instanceof HubRefusal) {
+        server.send(errorFrame(null, error.code, error.message, error.details));
+        this.#close(server, error.closeCode, error.code);
+      } else {
+        console.error(`${this.constructor.name}: onConnect failed`, error);
+        server.send(errorFrame(null, "internal", "The connection could not be set up; reconnect."));
+        this.#close(server, CLOSE_CODES.internal, "internal");
+      }
     }
     return new Response(null, {
       status: 101,
@@ -371,7 +405,7 @@ export abstract class SocketHub extends DurableObject<Env> {
     }
     const fields = value as Record<string, unknown>;
     const ref = isRef(fields.ref) ? fields.ref : null;
-    const retryAfter = this.#bucket(ws, attachment, now).take(now);
+    const retryAfter = this.#bucket(ws, attachment, now).take(now, ref);
     if (retryAfter > 0) {
       return errorFrame(ref, "rate_limited", "Too many frames on this connection; slow down.", {
         retry_after_ms: retryAfter,
@@ -491,6 +525,10 @@ export abstract class SocketHub extends DurableObject<Env> {
       const last = Math.max(this.#lastSeen.get(ws) ?? 0, heartbeat, attachment.at);
       if (now - last > timeout) this.#close(ws, CLOSE_CODES.heartbeat_timeout, "heartbeat timeout");
     }
+  }
+
+  #createTables(): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   }
 
   #storedLimits(): HubLimitsPatch {

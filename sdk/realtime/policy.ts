@@ -17,6 +17,10 @@ export const CLOSE = {
   heartbeat_timeout: 4008,
   going_away: 4010,
   internal: 4011,
+  room_not_found: 4012,
+  room_full: 4013,
+  room_closed: 4014,
+  removed_from_room: 4015,
 } as const satisfies CloseCodes;
 
 /** Closes after which retrying cannot help: the request itself is wrong or not allowed. */
@@ -25,6 +29,10 @@ const TERMINAL = new Set<number>([
   CLOSE.forbidden,
   CLOSE.invalid_channel,
   CLOSE.unsupported_version,
+  CLOSE.room_not_found,
+  CLOSE.room_full,
+  CLOSE.room_closed,
+  CLOSE.removed_from_room,
 ]);
 
 /**
