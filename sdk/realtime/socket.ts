@@ -261,7 +261,9 @@ export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, 
 
   #onMessage(ws: WebSocket, data: unknown): void {
     if (ws !== this.#ws) return;
+    // Anything from the server proves the connection alive.
     clearTimeout(this.#timers.deadline);
+    this.#timers.deadline = undefined;
     if (typeof data !== "string") return;
     let frame: Frame;
     try {
@@ -312,8 +314,11 @@ export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, 
     } catch {
       return;
     }
-    clearTimeout(this.#timers.deadline);
+    // The deadline runs from the first unanswered ping: later pings must not push it back, or a
+    // heartbeat shorter than the timeout would keep a dead socket alive forever.
+    if (this.#timers.deadline !== undefined) return;
     this.#timers.deadline = setTimeout(() => {
+      this.#timers.deadline = undefined;
       this.#lastError = this.#error(
         "timeout",
         `The server did not answer a heartbeat within ${this.#options.heartbeatTimeoutMs} ms.`,
@@ -477,6 +482,7 @@ export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, 
     clearTimeout(this.#timers.uptime);
     clearInterval(this.#timers.heartbeat);
     clearTimeout(this.#timers.deadline);
+    this.#timers.deadline = undefined;
     clearTimeout(this.#timers.pump);
     this.#timers.pump = undefined;
   }

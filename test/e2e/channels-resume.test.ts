@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChannelMessage, ConnectionEvent, FlarebaseClient, GapEvent, PresenceEvent } from "../../sdk/index";
 import { cuttableWebSocket, Recorder, uniqueChannel } from "./channels-helpers";
-import { clientFor, createTestProject } from "./helpers";
+import { clientFor, createTestProject, silentServer } from "./helpers";
 
 /** Reconnect fast: these tests cut sockets on purpose and wait for the SDK to come back. */
 const FAST = { minDelayMs: 20, maxDelayMs: 200 };
@@ -202,5 +202,50 @@ describe("channels: starting from a seq", () => {
     await seen.count(1000);
     expect(gaps.items).toEqual([{ reason: "too_old", missed_from: 1, missed_to: 1 }]);
     expect(seqs(seen.items)).toEqual(Array.from({ length: 1000 }, (_, n) => n + 2));
+  });
+});
+
+describe("channels: liveness", () => {
+  it("replaces a socket that stops answering heartbeats, and resumes", async () => {
+    const { project } = await createTestProject();
+    const sockets = cuttableWebSocket();
+    const client = clientFor({
+      key: project.keys.public,
+      WebSocket: sockets.WebSocket,
+      realtime: { reconnect: { ...FAST, heartbeatMs: 100, heartbeatTimeoutMs: 200 } },
+    });
+    opened.push(client);
+    const channel = client.realtime.channels.get(uniqueChannel());
+    const states = new Recorder<ConnectionEvent>();
+    channel.attach();
+    await client.connection.once("connected");
+    client.connection.on(states.push);
+    const [socket] = sockets.live;
+    if (!socket) throw new Error("no socket");
+    // The connection goes silent (a half-open TCP connection): nothing reaches the SDK any more.
+    socket.drop = () => true;
+    await states.until((events) => events.some((event) => event.state === "connected"), "a new connection");
+    expect(states.items[0]).toMatchObject({ state: "disconnected", error: { code: "timeout" } });
+    expect((await channel.publish("alive", 1)).seq).toBe(1);
+  });
+
+  it("gives up on a connection attempt that gets no hello within connectTimeoutMs, and retries", async () => {
+    const silent = await silentServer();
+    try {
+      const client = clientFor({
+        url: silent.url,
+        key: "pk_x",
+        realtime: { reconnect: { connectTimeoutMs: 200, minDelayMs: 5000 } },
+      });
+      opened.push(client);
+      const states = new Recorder<ConnectionEvent>();
+      client.connection.on(states.push);
+      client.realtime.channels.get("any").attach();
+      await states.until((events) => events.some((event) => event.state === "disconnected"), "a timeout");
+      expect(states.items.map((event) => event.state)).toEqual(["connecting", "disconnected"]);
+      expect(states.items[1]).toMatchObject({ error: { code: "timeout" }, retry_in_ms: expect.any(Number) });
+    } finally {
+      await silent.close();
+    }
   });
 });
