@@ -106,6 +106,24 @@ describe("channel frames", () => {
     other.socket.close();
   });
 
+  it("refuses a later request while an earlier refused one is not retried, so order is kept", async () => {
+    const project = await createProject();
+    const channel = uniqueChannel();
+    await channelStub(env, project.id, channel).configure({ rate_per_second: 10, rate_burst: 2 });
+    const { socket } = await joinChannel(channel, keyAuth(project, "a"));
+    for (let ref = 1; ref <= 3; ref++) socket.send({ v: 1, type: "publish", ref, id: `o${ref}`, name: "n" });
+    expect((await socket.reply(3)).code).toBe("rate_limited");
+    // A token is back after 100 ms; ref 4 would now overtake ref 3, so it is refused until 3 is retried.
+    await scheduler.wait(250);
+    socket.send({ v: 1, type: "publish", ref: 4, id: "o4", name: "n" });
+    expect(await socket.reply(4)).toMatchObject({ code: "rate_limited" });
+    socket.send({ v: 1, type: "publish", ref: 3, id: "o3", name: "n" });
+    expect(await socket.reply(3)).toMatchObject({ type: "ack", seq: 3 });
+    socket.send({ v: 1, type: "publish", ref: 4, id: "o4", name: "n" });
+    expect(await socket.reply(4)).toMatchObject({ type: "ack", seq: 4 });
+    socket.close();
+  });
+
   it("answers a ping with a ref with a pong carrying it", async () => {
     const project = await createProject();
     const { socket } = await joinChannel(uniqueChannel(), keyAuth(project, "a"));
