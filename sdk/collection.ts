@@ -9,8 +9,10 @@ import type {
   FieldOperators,
   StoredDocument,
 } from "../worker/documents/wire.js";
+import type { ClientCore } from "./client.js";
 import { type Filter, filterParams, type ListQuery, listParams } from "./collection-query.js";
-import { type CallOptions, path, request, type Transport } from "./http.js";
+import { type CallOptions, path, request } from "./http.js";
+import { type CollectionWatching, collectionWatching } from "./live-query.js";
 import type { Page } from "./types.js";
 
 /** Options of `create`. */
@@ -49,7 +51,7 @@ export interface AggregateQuery {
  * says no, `not_found`, `conflict` for a stale `ifMatch` or a taken id, `invalid_filter` (with
  * `details.position`) for a bad filter, `invalid_request` for a bad body or parameter.
  */
-export interface Collection<T extends object = DocumentData> {
+export interface Collection<T extends object = DocumentData> extends CollectionWatching<T> {
   readonly name: string;
 
   /**
@@ -132,12 +134,13 @@ export interface Collection<T extends object = DocumentData> {
 const ifMatchHeader = (version: number | undefined) =>
   version === undefined ? undefined : { "If-Match": `"${version}"` };
 
-/** Builds `client.collection(name)` on a transport. */
-export function createCollection<T extends object = DocumentData>(transport: Transport, name: string): Collection<T> {
+/** Builds `client.collection(name)` on the client's core (requests, and sockets for watching). */
+export function createCollection<T extends object = DocumentData>(transport: ClientCore, name: string): Collection<T> {
   const base = path`/v1/collections/${name}`;
   const doc = (id: string) => `${base}${path`/documents/${id}`}`;
   const collection: Collection<T> = {
     name,
+    ...collectionWatching<T>(transport, name),
     list: (query, options) => request(transport, "GET", `${base}/documents`, { ...options, query: listParams(query) }),
     async *iterate(query = {}, options) {
       let cursor: string | null = null;

@@ -38,5 +38,7 @@ export type {
 } from "./errors.js";
 export { FlarebaseError } from "./errors.js";
 export type { CallOptions, FetchLike, HttpMethod, QueryValue, RequestOptions } from "./http.js";
+export type { CollectionWatching, LiveQueryOptions } from "./live-query.js";
+export { LiveQuery } from "./live-query.js";
 export * from "./realtime/index.js";
 export type * from "./types.js";

@@ -1,6 +1,6 @@
 /**
  * Realtime: channels (pub/sub with presence, history, resume and exactly-once publishing), the
- * connection's state, and the project broadcast.
+ * connection's state, the project broadcast, and collection watchers (live queries).
  *
  * @module
  */
@@ -13,6 +13,8 @@ export type {
   PublishResult,
 } from "./channel.js";
 export { Channel } from "./channel.js";
+export type { CollectionWatcherOptions, WatcherChange, WatcherConnected } from "./collection-watcher.js";
+export { CollectionWatcher } from "./collection-watcher.js";
 export type { ConnectionEvent } from "./connection.js";
 export { Connection } from "./connection.js";
 export type { Listener, Unsubscribe } from "./emitter.js";
@@ -24,3 +26,5 @@ export { ProjectBroadcast } from "./project-broadcast.js";
 export type { Channels, RealtimeOptions } from "./realtime.js";
 export { Realtime } from "./realtime.js";
 export type { RealtimeCore, SocketState, SocketStateChange } from "./socket.js";
+export type { ChangeEvent, CollectionEvent, SnapshotEvent, SubscribeOptions, WatchedDocument } from "./watcher.js";
+export { CollectionSubscription } from "./watcher.js";

@@ -1,5 +1,8 @@
+import type { DocumentData } from "../../worker/documents/wire.js";
 import type { ClientCore } from "../client.js";
+import type { Filter } from "../collection-query.js";
 import { Channel, type ChannelOptions } from "./channel.js";
+import { CollectionWatcher, type CollectionWatcherOptions } from "./collection-watcher.js";
 import { Connection } from "./connection.js";
 import type { ReconnectOptions } from "./policy.js";
 import { ProjectBroadcast } from "./project-broadcast.js";
@@ -75,6 +78,26 @@ export class Realtime {
    */
   broadcast(userId: string, userName: string): ProjectBroadcast {
     return new ProjectBroadcast(this, userId, userName);
+  }
+
+  /**
+   * A watcher of a collection's changes (Cocobase's `db.realtime.collection`); call `connect()`.
+   * For a list kept current, prefer `client.collection(name).live(filter)`.
+   *
+   * @example
+   * const watcher = client.realtime.collection("users", { status: "active" });
+   * watcher.onCreate((d) => console.log(d.data));
+   * watcher.connect();
+   */
+  collection<T extends object = DocumentData>(
+    name: string,
+    filters?: Filter,
+    options?: Pick<CollectionWatcherOptions, "snapshot" | "reconnect">,
+  ): CollectionWatcher<T> {
+    return new CollectionWatcher<T>(name, this.core, filters, {
+      ...options,
+      reconnect: options?.reconnect ?? this.options.reconnect,
+    });
   }
 
   /** Closes every channel for good. */
