@@ -56,7 +56,7 @@ export interface HistoryResult {
  *
  * Stored messages go through the {@link MessageLog}: a gap-free `seq` written with the message and
  * its dedup key in one synchronous turn, a replay buffer for resume and history, exactly-once
- * publishes. Presence lives in the socket attachments. See docs/realtime.md.
+ * publishes. Presence lives in the socket attachments. See docs/protocol.md.
  */
 export class Channel extends SocketHub {
   protected readonly frameSchema = ChannelClientFrame;
