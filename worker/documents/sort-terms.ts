@@ -1,39 +1,18 @@
-import type { SortKey } from "../query";
-import { jsonPathLiteral } from "../query/compile-sql";
+import { type OrderByTerm, orderByTerms, type SortKey } from "../query";
 
-/** One ORDER BY expression and its direction. */
-export interface SortTerm {
-  sql: string;
-  desc: boolean;
-}
+/** One ORDER BY expression and its direction (the filter language's own term). */
+export type SortTerm = OrderByTerm;
 
 /** Sort names that mean a document's own columns rather than fields of its data. */
 export const META_COLUMNS = { id: "d.id", created_at: "d.created_at", updated_at: "d.updated_at" } as const;
 
 /**
- * The ORDER BY expressions of a sort, one by one, so that a keyset cursor can compare a row with
- * the last row of the previous page term by term. They are exactly the terms of the filter
- * language's `compileOrderBy` (a type rank, then the value; see worker/query/sort.ts), which
- * joins them into one string; a test checks the two agree.
+ * The ORDER BY expressions of a list's sort, one by one, so that a keyset cursor can compare a row
+ * with the last row of the previous page term by term: the filter language's `orderByTerms` over
+ * the documents table (`d.data`, with its id and timestamps as meta columns).
  */
 export function sortTerms(keys: readonly SortKey[], column = "d.data"): SortTerm[] {
-  const terms: SortTerm[] = [];
-  for (const key of keys) {
-    const meta = key.path.length === 1 ? META_COLUMNS[key.path[0] as keyof typeof META_COLUMNS] : undefined;
-    if (meta !== undefined) {
-      terms.push({ sql: meta, desc: key.desc });
-      continue;
-    }
-    const args = `${column}, ${jsonPathLiteral(key.path)}`;
-    terms.push({
-      sql:
-        `CASE json_type(${args}) WHEN 'false' THEN 1 WHEN 'true' THEN 2 WHEN 'integer' THEN 3 WHEN 'real' THEN 3` +
-        ` WHEN 'text' THEN 4 WHEN 'array' THEN 5 WHEN 'object' THEN 6 ELSE 0 END`,
-      desc: key.desc,
-    });
-    terms.push({ sql: `json_extract(${args})`, desc: key.desc });
-  }
-  return terms;
+  return orderByTerms(keys, { column, metaColumns: META_COLUMNS });
 }
 
 /** `ORDER BY` text of the terms, ending with the id so the order is total and stable. */
