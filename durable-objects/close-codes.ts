@@ -16,7 +16,7 @@ export const CLOSE_CODES = {
   token_expired: 4002,
   /** Authenticated but not allowed (capability, origin, a secret key from a browser). Do not retry. */
   forbidden: 4003,
-  /** The channel (or watched collection) name is not valid. Do not retry. */
+  /** The channel name (or watched collection, or room id) is not valid. Do not retry. */
   invalid_channel: 4004,
   /** The channel is at its connection limit. Retry later with backoff. */
   too_many_connections: 4005,

@@ -1,4 +1,4 @@
-import type { Attachment } from "./attachment";
+import type { Attachment, PresenceState } from "./attachment";
 import type { PresenceMember } from "./protocol";
 
 /** What presence needs from the object it lives in. */
@@ -10,10 +10,11 @@ export interface PresenceHost {
   /** Sends a frame to every connection, after any messages already queued (order is kept). */
   broadcast(frame: string): void;
   /**
-   * Builds the event frame (`data` is serialized). Defaults to the channel's `presence` frame; a
-   * room names its events after participants.
+   * Builds the event frame (`data` is serialized; `since` is when the member entered or last
+   * updated, which for a `leave` is before `timestamp`). Defaults to the channel's `presence`
+   * frame; a room names its events after participants.
    */
-  eventFrame?(action: PresenceAction, clientId: string, data: string, timestamp: number): string;
+  eventFrame?(action: PresenceAction, clientId: string, data: string, timestamp: number, since: number): string;
 }
 
 export type PresenceAction = "enter" | "update" | "leave";
@@ -64,14 +65,14 @@ export class PresenceSet {
     const member = members.get(attachment.client);
     if (!member) {
       members.set(attachment.client, { data, timestamp: now, connections: new Set([ws]) });
-      this.#emit("enter", attachment.client, data, now);
+      this.#emit("enter", attachment.client, data, now, now);
       return "enter";
     }
     member.connections.add(ws);
     if (member.data === data) return null;
     member.data = data;
     member.timestamp = now;
-    this.#emit("update", attachment.client, data, now);
+    this.#emit("update", attachment.client, data, now, now);
     return "update";
   }
 
@@ -79,36 +80,36 @@ export class PresenceSet {
   leave(ws: WebSocket, attachment: Attachment, now: number): boolean {
     if (attachment.pres === null) return false;
     this.host.setAttachment(ws, { ...attachment, pres: null });
-    return this.#remove(ws, attachment.client, attachment.pres.d, now);
+    return this.#remove(ws, attachment.client, attachment.pres, now);
   }
 
   /** `ws` is gone (closed, errored, reaped): it leaves without touching its attachment. */
   drop(ws: WebSocket, attachment: Attachment, now: number): boolean {
     if (attachment.pres === null) return false;
-    return this.#remove(ws, attachment.client, attachment.pres.d, now);
+    return this.#remove(ws, attachment.client, attachment.pres, now);
   }
 
-  #remove(ws: WebSocket, clientId: string, data: string, now: number): boolean {
+  #remove(ws: WebSocket, clientId: string, pres: PresenceState, now: number): boolean {
     const members = this.#index();
     const member = members.get(clientId);
     if (member) {
       member.connections.delete(ws);
       if (member.connections.size > 0) return false;
       members.delete(clientId);
-      this.#emit("leave", clientId, member.data, now);
+      this.#emit("leave", clientId, member.data, now, member.timestamp);
       return true;
     }
     // Not indexed: the index was rebuilt after a wake-up caused by this very close, and the
     // runtime no longer lists a closed socket. No other connection holds the member either (it
     // would have been indexed), so the client leaves now, with this connection's last data.
-    this.#emit("leave", clientId, data, now);
+    this.#emit("leave", clientId, pres.d, now, pres.t);
     return true;
   }
 
-  #emit(action: PresenceAction, clientId: string, data: string, timestamp: number): void {
+  #emit(action: PresenceAction, clientId: string, data: string, timestamp: number, since: number): void {
     this.host.broadcast(
       this.host.eventFrame
-        ? this.host.eventFrame(action, clientId, data, timestamp)
+        ? this.host.eventFrame(action, clientId, data, timestamp, since)
         : `{"v":1,"type":"presence","action":"${action}","member":${memberJson(clientId, data, timestamp)}}`,
     );
   }

@@ -61,6 +61,7 @@ export const REALTIME_ERROR_CODES = [
   "origin_not_allowed",
   "secret_key_not_allowed",
   "invalid_channel",
+  "invalid_room",
   "invalid_collection",
   "invalid_filter",
   "too_many_connections",
@@ -83,7 +84,7 @@ export type CapabilityOp = (typeof CAPABILITY_OPS)[number];
 /** A request id chosen by the client; the reply carries it back. Any positive safe integer. */
 export const Ref = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const MessageName = z.string().min(1).max(128);
-const MessageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, "ids are 1-64 characters of A-Z a-z 0-9 . _ : -");
+export const MessageIdSchema = z.string().regex(MESSAGE_ID_PATTERN, "ids are 1-64 characters of A-Z a-z 0-9 . _ : -");
 
 /** The fields every frame starts with (spread into each frame schema). */
 export const envelope = { v: z.literal(PROTOCOL_VERSION) };

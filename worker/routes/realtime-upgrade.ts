@@ -166,6 +166,15 @@ function sinceSeq(raw: string | null): number | null {
   return value;
 }
 
+/** The `epoch` query parameter of a resume: what a hello frame reported. */
+export function epochParam(raw: string | null): string | null {
+  if (raw === null || raw === "") return null;
+  if (!/^[A-Za-z0-9]{1,64}$/.test(raw)) {
+    throw new Refusal("invalid_request", "epoch must be the value a hello frame reported.", CLOSE_CODES.bad_request);
+  }
+  return raw;
+}
+
 /** The token's `exp` (verified already by `authenticate`). */
 function tokenExpiry(token: string): number | null {
   const { exp } = decodeJwt(token);

@@ -5,7 +5,8 @@ import { CLOSE_CODES } from "../../durable-objects/close-codes";
 import { connectRequest } from "../../durable-objects/connect-params";
 import type { AppEnv } from "../app-env";
 import { channelOpsOf } from "../auth/channel-ops";
-import { Refusal, upgradeSocket } from "./realtime-upgrade";
+import { checkRoomId, openRoom } from "./realtime-room";
+import { epochParam, Refusal, upgradeSocket } from "./realtime-upgrade";
 import { checkWatchedCollection, openWatcher } from "./realtime-watch";
 
 /**
@@ -15,6 +16,7 @@ import { checkWatchedCollection, openWatcher } from "./realtime-watch";
  * - `/channels/:name`: a pub/sub channel (docs/realtime.md).
  * - `/collections/:collection`: a live query on a collection, with an optional filter in either
  *   syntax of the documents API (docs/live-queries.md).
+ * - `/rooms/:id`: a room (chat, participants, shared state), joined or created (docs/rooms.md).
  */
 export const realtimeRoutes = new Hono<AppEnv>()
   .get("/channels/:name", (c) => {
@@ -47,12 +49,8 @@ export const realtimeRoutes = new Hono<AppEnv>()
       check: () => checkWatchedCollection(collection),
       open: (caller) => openWatcher(c.env, collection, caller),
     });
+  })
+  .get("/rooms/:id", (c) => {
+    const id = c.req.param("id");
+    return upgradeSocket(c, { check: () => checkRoomId(id), open: (caller) => openRoom(c.env, id, caller) });
   });
-
-function epochParam(raw: string | null): string | null {
-  if (raw === null || raw === "") return null;
-  if (!/^[A-Za-z0-9]{1,64}$/.test(raw)) {
-    throw new Refusal("invalid_request", "epoch must be the value a hello frame reported.", CLOSE_CODES.bad_request);
-  }
-  return raw;
-}
