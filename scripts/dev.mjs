@@ -6,13 +6,15 @@
  * 2. The SDK is built (`npm run build`) and the local D1 migrations are applied.
  * 3. `wrangler dev` starts on PORT (default 8787) and we wait for GET /health.
  * 4. The demo project remembered in `.flarebase-dev.json` is reused if it still exists,
- *    otherwise one is created through the admin API.
+ *    otherwise one is created through the admin API. Its sample collection `notes` is open to
+ *    the public key (rules set through the admin rules API), so the quick start works as is.
  *
  * Ctrl-C stops wrangler and the workerd processes it started.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEMO_COLLECTION, openDemoCollection } from "./demo-collection.mjs";
 import { adminRequest, ROOT, randomToken, runWrangler, startWorker, waitForHealth } from "./local-worker.mjs";
 
 const DEV_VARS = join(ROOT, ".dev.vars");
@@ -56,7 +58,11 @@ async function ensureDemoProject(url, adminToken) {
       "GET",
       `/v1/admin/projects/${encodeURIComponent(saved.project_id)}`,
     );
-    if (found.status === 200) return { ...saved, reused: true };
+    if (found.status === 200) {
+      // A demo project from before the sample collection existed gets it; rules set since are kept.
+      await openDemoCollection(url, adminToken, saved.project_id, { onlyIfUnset: true });
+      return { ...saved, reused: true };
+    }
     if (found.status !== 404) {
       throw new Error(
         `Could not look up the demo project ${saved.project_id} (HTTP ${found.status}: ${JSON.stringify(found.body)}). ` +
@@ -68,6 +74,7 @@ async function ensureDemoProject(url, adminToken) {
   if (created.status !== 201) {
     throw new Error(`Creating the demo project failed (HTTP ${created.status}: ${JSON.stringify(created.body)}).`);
   }
+  await openDemoCollection(url, adminToken, created.body.id);
   const state = {
     project_id: created.body.id,
     name: created.body.name,
@@ -89,11 +96,15 @@ function printBanner({ url, adminToken, project }) {
     `  Public key   ${project.keys.public}`,
     `  Secret key   ${project.keys.secret}   (server-side only)`,
     `  Demo page    ${url}/demo/?key=${project.keys.public}`,
+    `  Sample       collection "${DEMO_COLLECTION}", open to the public key (its rules allow everything)`,
     "",
     bold('SDK snippet (a <script type="module"> or any ES module):'),
     `  import { createClient } from "${url}/sdk.js";`,
     `  const client = createClient({ url: "${url}", key: "${project.keys.public}" });`,
     "  await client.health();",
+    `  const notes = client.collection("${DEMO_COLLECTION}");   // the demo's open sample collection`,
+    '  await notes.create({ text: "Hello, Flarebase" });',
+    "  const { items } = await notes.list({ limit: 10 });",
     "",
     "Press Ctrl-C to stop.",
     "",
