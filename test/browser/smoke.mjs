@@ -2,8 +2,9 @@
  * `npm run test:browser`: the browser SDK in a real browser against a real local worker.
  *
  * Starts `wrangler dev` on a free port with throwaway state and a random ADMIN_TOKEN, creates a
- * project through the admin API, opens /demo/?key=<public key> in Debian's headless Chromium
- * (driven by playwright-core) and checks what the page shows. Prints one line per check and
+ * project through the admin API with the demo's open sample collection (as `npm run dev` does),
+ * opens /demo/?key=<public key> in Debian's headless Chromium (driven by playwright-core) and
+ * checks what the page shows, then creates and lists a note through /sdk.js in the page. Prints one line per check and
  * `browser: N passed, M failed`; exits non-zero on any failure. wrangler and Chromium are
  * always stopped, and the whole run is bounded by RUN_TIMEOUT_MS.
  */
@@ -12,6 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { DEMO_COLLECTION, openDemoCollection } from "../../scripts/demo-collection.mjs";
 import {
   adminRequest,
   freePort,
@@ -103,6 +105,7 @@ async function main() {
     if (created.status !== 201)
       throw new Error(`creating a project: HTTP ${created.status} ${JSON.stringify(created.body)}`);
     const project = created.body;
+    await openDemoCollection(worker.url, adminToken, project.id);
 
     browser = await chromium.launchPersistentContext(join(temp, "chromium-profile"), {
       executablePath: CHROMIUM,
@@ -158,6 +161,39 @@ async function main() {
 
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`  screenshot: ${screenshot}`);
+
+    // The quick start: the public key creates a note in the sample collection and lists it back,
+    // through the SDK the worker serves, in the page (same origin as /demo/).
+    const notes = await page.evaluate(
+      async ({ url, key, collection }) => {
+        const { createClient } = await import(`${url}/sdk.js`);
+        const client = createClient({ url, key });
+        const text = `hello from ${navigator.userAgent.includes("Chrome") ? "Chromium" : "a browser"}`;
+        const created = await client.collection(collection).create({ text });
+        const listed = await client.collection(collection).list({ filter: { text } });
+        let closed = "allowed";
+        try {
+          await client.collection("not_opened").list();
+        } catch (error) {
+          closed = error?.code ?? String(error);
+        }
+        return { created, listed: listed.items, closed };
+      },
+      { url: worker.url, key: project.keys.public, collection: DEMO_COLLECTION },
+    );
+    check(
+      `the public key creates a note in "${DEMO_COLLECTION}" through /sdk.js and lists it back`,
+      typeof notes.created?.id === "string" &&
+        notes.listed.length === 1 &&
+        notes.listed[0]?.id === notes.created.id &&
+        notes.listed[0]?.data?.text === notes.created.data?.text,
+      JSON.stringify(notes),
+    );
+    check(
+      "a collection without rules stays closed to the public key (forbidden)",
+      notes.closed === "forbidden",
+      `got ${notes.closed}`,
+    );
 
     // The failure path: a key the server does not know must surface the SDK's typed error.
     const badKey = `${project.keys.public.slice(0, -4)}xxxx`;
