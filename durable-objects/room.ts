@@ -485,12 +485,16 @@ export class Room extends SocketHub {
     if (!record) return;
     if (this.#lifecycle.flush_at !== null) this.#saveLifecycle({ ...this.#lifecycle, flush_at: null });
     this.#lastDirectoryWrite = now;
-    this.#directory ??= new DirectoryWriter(this.env.DB, record.project_id, record.id, (error) => {
+    this.#directory ??= this.#directoryWriter(record);
+    this.#directory.want(this.#listed() ? this.#directoryEntry(record) : null);
+  }
+
+  #directoryWriter(record: RoomRecord): DirectoryWriter {
+    return new DirectoryWriter(this.env.DB, record.project_id, record.id, (error) => {
       console.error(`Room ${record.id}: directory write failed; retrying`, error);
       this.#saveLifecycle({ ...this.#lifecycle, flush_at: Date.now() + DIRECTORY_RETRY_MS });
       this.#schedule();
     });
-    this.#directory.want(this.#listed() ? this.#directoryEntry(record) : null);
   }
 
   #directoryEntry(record: RoomRecord): DirectoryEntry {
@@ -543,9 +547,21 @@ export class Room extends SocketHub {
 
   /** Deletes the room: its directory row, then everything it stores. Its id is free again. */
   async #purge(): Promise<void> {
-    if (this.#directory) {
+    const record = this.#record;
+    if (record) {
+      // Always through the writer, even when this instance never wrote (woken by the alarm after an
+      // eviction): a row left behind by a failed write must not outlive the room.
+      this.#directory ??= this.#directoryWriter(record);
+      if (this.#lifecycle.flush_at !== null) this.#saveLifecycle({ ...this.#lifecycle, flush_at: null });
       this.#directory.want(null);
       await this.#directory.settled();
+      const retryAt = this.#lifecycle.flush_at;
+      if (retryAt !== null) {
+        // The row could not be deleted: keep the room (and its alarm) until it can.
+        this.#alarmAt = retryAt;
+        await this.ctx.storage.setAlarm(retryAt);
+        return;
+      }
       // Someone may have joined while D1 answered (only storage calls hold other events back).
       if (!this.#expired(Date.now())) {
         this.#writeDirectory(Date.now());
@@ -553,6 +569,7 @@ export class Room extends SocketHub {
         return;
       }
     }
+    await this.ctx.storage.deleteAlarm();
     await this.deleteStorage();
     this.#stores = this.#openStores();
     this.#record = null;

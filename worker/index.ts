@@ -13,6 +13,7 @@ import { adminCollectionRoutes, collectionSettingsRoutes } from "./routes/collec
 import { documentRoutes } from "./routes/documents";
 import { healthRoutes } from "./routes/health";
 import { realtimeRoutes } from "./routes/realtime";
+import { roomRoutes } from "./routes/rooms";
 
 export { Channel } from "../durable-objects/channel";
 export { CollectionWatcher } from "../durable-objects/collection-watcher";
@@ -56,6 +57,7 @@ const app = new Hono<AppEnv>()
   .route("/v1", batchRoutes)
   .route("/v1/channels", channelRoutes)
   .route("/v1/realtime", realtimeRoutes)
+  .route("/v1/rooms", roomRoutes)
   .notFound(onNotFound)
   .onError(onError);
 
