@@ -1,6 +1,7 @@
 // Builds the browser SDK (`npm run build`):
 // - dist/sdk/index.js (+ .map): readable ESM bundle, what `import "flarebase"` loads;
-// - dist/sdk/*.d.ts: declarations from `tsc -p sdk/tsconfig.build.json`;
+// - dist/types/**/*.d.ts: declarations from `tsc -p sdk/tsconfig.build.json` (sdk/ and the
+//   durable-objects/ and worker/ wire types it imports);
 // - public/sdk.js (+ .map): the same bundle minified, served by the Worker's assets at GET /sdk.js.
 // Prints the minified and gzipped size of public/sdk.js, the number the SDK budget is about.
 import { execFile } from "node:child_process";
@@ -26,7 +27,8 @@ const common = {
   logLevel: "warning",
 };
 
-await rm(`${root}dist/sdk`, { recursive: true, force: true });
+// Both output folders are published whole (package.json "files"): nothing stale may stay behind.
+await Promise.all(["dist/sdk", "dist/types"].map((dir) => rm(`${root}${dir}`, { recursive: true, force: true })));
 
 // tsc runs as its own process meanwhile: declarations and bundles do not depend on each other.
 const tsc = promisify(execFile)(
@@ -37,7 +39,7 @@ const tsc = promisify(execFile)(
   },
 ).catch((error) => {
   process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
-  throw new Error("tsc -p sdk/tsconfig.build.json failed (declarations for dist/sdk); see the errors above.");
+  throw new Error("tsc -p sdk/tsconfig.build.json failed (declarations for dist/types); see the errors above.");
 });
 
 await Promise.all([
@@ -49,5 +51,5 @@ await Promise.all([
 const minified = await readFile(`${root}public/sdk.js`);
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
 console.log(
-  `SDK built in ${Math.round(performance.now() - started)} ms: public/sdk.js ${kb(minified.length)} minified, ${kb(gzipSync(minified, { level: 9 }).length)} gzipped; dist/sdk/index.js + .d.ts`,
+  `SDK built in ${Math.round(performance.now() - started)} ms: public/sdk.js ${kb(minified.length)} minified, ${kb(gzipSync(minified, { level: 9 }).length)} gzipped; dist/sdk/index.js + dist/types`,
 );

@@ -8,7 +8,7 @@
  * @module
  */
 
-// Relative imports in sdk/ end in `.js` so that the emitted declarations (dist/sdk/*.d.ts) resolve
+// Relative imports in sdk/ end in `.js` so that the emitted declarations (dist/types/**/*.d.ts) resolve
 // under every `moduleResolution` a consumer may use, `node16`/`nodenext` included.
 
 export type * from "../worker/documents/wire.js";

@@ -333,16 +333,22 @@ describe("errors", () => {
 
 describe("built package", () => {
   it('resolves `import { createClient } from "flarebase"` in Node, with types', async () => {
-    for (const file of ["dist/sdk/index.js", "dist/sdk/index.d.ts"]) {
+    for (const file of ["dist/sdk/index.js", "dist/types/sdk/index.d.ts"]) {
       await stat(join(ROOT, file)).catch(() => {
         throw new Error(`${file} is missing: run \`npm run build\` before the e2e tests.`);
       });
     }
-    // A consumer app with flarebase installed (symlinked, as `npm link` would).
+    // A consumer app with flarebase installed from the tarball `npm pack` makes: only what
+    // package.json "files" publishes, so a declaration importing a file left out fails the check.
     const app = await mkdtemp(join(tmpdir(), "flarebase-consumer-"));
     try {
-      await mkdir(join(app, "node_modules"));
-      await symlink(ROOT, join(app, "node_modules/flarebase"), "dir");
+      const installed = join(app, "node_modules/flarebase");
+      await mkdir(installed, { recursive: true });
+      const packed = await promisify(execFile)("npm", ["pack", "--silent", "--pack-destination", app], { cwd: ROOT });
+      const tarball = join(app, packed.stdout.trim().split("\n").at(-1) ?? "");
+      await promisify(execFile)("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
+      // npm would install the package's dependencies beside it; its declarations need zod's.
+      await symlink(join(ROOT, "node_modules/zod"), join(app, "node_modules/zod"), "dir");
       await writeFile(join(app, "package.json"), JSON.stringify({ type: "module", private: true }));
       await writeFile(
         join(app, "main.mjs"),
@@ -379,7 +385,7 @@ console.log(JSON.stringify({ health, isFlarebaseError: error instanceof Flarebas
       );
       await writeFile(
         join(app, "check.ts"),
-        `import { createClient, FlarebaseError, type HealthStatus } from "flarebase";
+        `import { createClient, FlarebaseError, increment, type HealthStatus, type Page, type StoredDocument } from "flarebase";
 const client = createClient({ url: "http://127.0.0.1:1", key: "pk_x" });
 export const health: Promise<HealthStatus> = client.health();
 export const code: string = new FlarebaseError({ status: 0, code: "timeout", message: "m", url: "u" }).code;
@@ -387,6 +393,15 @@ export const code: string = new FlarebaseError({ status: 0, code: "timeout", mes
 createClient({ key: "pk_x" });
 // @ts-expect-error: health() resolves to HealthStatus, not a number
 export const wrong: Promise<number> = client.health();
+// Documents: the wire types come from the server's declarations, published beside the SDK's.
+interface Note { text: string; n: number }
+const notes = client.collection<Note>("notes");
+export const page: Promise<Page<StoredDocument<Note>>> = notes.list({ filter: { n_gte: 1 }, sort: "-n" });
+export const updated = notes.update("a", { n: 1 }, { operators: { n: increment(1) } });
+// @ts-expect-error: text is a string
+notes.create({ text: 1, n: 2 });
+// @ts-expect-error: data is a Note, not a number
+export const notNumber: Promise<StoredDocument<number>> = notes.get("a");
 `,
       );
       await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", app]).catch(
