@@ -78,7 +78,8 @@ export class RoomState {
     try {
       const keys = parsePath(op.path);
       if (op.op === "set") {
-        setAt(this.#state, keys, op.value);
+        // The state gets its own copy: later operations edit the state, never a value a change reports.
+        setAt(this.#state, keys, structuredClone(op.value));
         return { path: op.path, operation: "set", value: op.value };
       }
       if (op.op === "delete") {
