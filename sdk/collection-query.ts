@@ -8,7 +8,9 @@ export type FilterScalar = string | number | boolean;
  * operator suffix, and `[or]` / `[or:group]` prefixes make or-groups.
  * - `{ status: "active", age_gte: 18 }`: status is "active" and age ≥ 18;
  * - `{ role_in: ["admin", "editor"] }`: arrays are sent comma-separated;
- * - `{ deleted_at: null }`: a bare key with `null` means `deleted_at_isnull=true`;
+ * - `{ deleted_at: null }` or `{ deleted_at_eq: null }`: null or missing (`deleted_at_isnull=true`);
+ *   `{ deleted_at_ne: null }`: present and not null (`deleted_at_isnull=false`); `null` with any
+ *   other suffix is a `TypeError`, never a condition silently left out;
  * - `{ "[or]role": "admin", "[or]age_lt": 18 }`, `{ "name__or__email_contains": "jo" }`.
  * Values travel as text, so `18` also matches the string "18"; use an expression string when the
  * type matters. Keys named like list options (`limit`, `sort`, …) need an expression.
@@ -48,12 +50,27 @@ export function filterParams(filter: Filter | undefined): Record<string, QueryVa
   for (const [key, value] of Object.entries(filter)) {
     if (value === undefined) continue;
     if (value === null) {
-      if (!SUFFIX.test(key)) params[`${key}_isnull`] = "true";
+      const [param, text] = nullParam(key);
+      params[param] = text;
       continue;
     }
     params[key] = Array.isArray(value) ? value.join(",") : String(value);
   }
   return params;
+}
+
+/**
+ * The `_isnull` parameter a `null` value stands for. A URL cannot carry a typed null (`x=null` is
+ * the string "null"), so only equality with null has a meaning; dropping the key instead would
+ * widen the query without a word.
+ */
+function nullParam(key: string): [string, string] {
+  const suffix = SUFFIX.exec(key)?.[1];
+  if (suffix === undefined || suffix === "eq") return [`${key.replace(/_eq$/, "")}_isnull`, "true"];
+  if (suffix === "ne") return [`${key.slice(0, -"_ne".length)}_isnull`, "false"];
+  throw new TypeError(
+    `Filter key "${key}" cannot take null: use "${key.slice(0, -suffix.length - 1)}: null" (or _ne: null), or an expression string.`,
+  );
 }
 
 const list = (value: string | readonly string[] | undefined) =>

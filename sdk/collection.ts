@@ -141,7 +141,9 @@ export function createCollection<T extends object = DocumentData>(transport: Cli
   const collection: Collection<T> = {
     name,
     ...collectionWatching<T>(transport, name),
-    list: (query, options) => request(transport, "GET", `${base}/documents`, { ...options, query: listParams(query) }),
+    // async, so that a filter the SDK refuses (a TypeError) rejects like every other error.
+    list: async (query, options) =>
+      request(transport, "GET", `${base}/documents`, { ...options, query: listParams(query) }),
     async *iterate(query = {}, options) {
       let cursor: string | null = null;
       do {
@@ -184,7 +186,7 @@ export function createCollection<T extends object = DocumentData>(transport: Cli
       });
       return body.count;
     },
-    aggregate: (query, options) =>
+    aggregate: async (query, options) =>
       request(transport, "GET", `${base}/aggregate`, {
         ...options,
         query: {
