@@ -51,6 +51,8 @@ export class CollectionWatcher extends SocketHub {
   #rules: RulesReader | null = null;
   #rebuilt = false;
   #alarmChecked = false;
+  /** The earliest token expiry among subscribers (epoch ms), or Infinity: when to look again. */
+  #nextExpiry = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,6 +68,7 @@ export class CollectionWatcher extends SocketHub {
         onReadRuleMissing: () => this.#closeReaders(),
         fail: (subscriber, error) => this.#fail(subscriber, error),
         following: () => void this.#armAlarm(),
+        beforeRead: () => this.#closeExpired(),
       },
       Number(this.meta("delivered") ?? 0),
     );
@@ -263,7 +266,30 @@ export class CollectionWatcher extends SocketHub {
       waiters: [],
     };
     this.#subscribers.set(ws, subscriber);
+    if (attachment.exp !== null) this.#nextExpiry = Math.min(this.#nextExpiry, attachment.exp * 1000);
     return subscriber;
+  }
+
+  /**
+   * Closes subscribers whose token expired, before any further change reaches them. The hub checks
+   * expiry only when a connection sends a frame, and a watcher's subscribers may send none (the
+   * heartbeat never wakes the object), so delivery checks it too: once per expiry, not per change.
+   */
+  #closeExpired(): void {
+    const now = Date.now();
+    if (now < this.#nextExpiry) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const ws of [...this.#subscribers.keys()]) {
+      const exp = this.attachment(ws)?.exp;
+      if (exp === null || exp === undefined) continue;
+      if (now < exp * 1000) {
+        next = Math.min(next, exp * 1000);
+        continue;
+      }
+      this.sendTo(ws, errorFrame(null, "token_expired", "The token expired; reconnect with a fresh one."));
+      this.closeSocket(ws, CLOSE_CODES.token_expired, "token_expired");
+    }
+    this.#nextExpiry = next;
   }
 
   /**

@@ -27,6 +27,8 @@ export interface StreamHost {
   fail(subscriber: Subscriber, error: unknown): void;
   /** Someone follows the stream: make sure the catch-up alarm is set. */
   following(): void;
+  /** Before each read of the feed: closes subscribers that may not receive anything more (an expired token). */
+  beforeRead(): void;
 }
 
 /**
@@ -145,6 +147,7 @@ export class WatcherStream {
 
   async #drain(): Promise<void> {
     for (;;) {
+      this.host.beforeRead();
       this.#fastForward();
       if (this.live.size === 0 && this.#ahead.size === 0) return;
       const since = this.#delivered;
@@ -197,6 +200,7 @@ export class WatcherStream {
   async #catchUp(subscriber: Subscriber, run: number): Promise<void> {
     try {
       for (;;) {
+        this.host.beforeRead();
         const [page, rules] = await Promise.all([this.host.readFeed(subscriber.cursor, FEED_PAGE), this.host.rules()]);
         if (subscriber.run !== run || subscriber.state !== "catching_up") return;
         const limit = this.#delivered;

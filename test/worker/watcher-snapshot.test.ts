@@ -204,4 +204,49 @@ describe("collection watcher snapshots", () => {
     expect(documents).toEqual(await listAll(project, collection, 'color == "red"'));
     socket.close();
   });
+
+  it("gives each of several snapshots taken during writes, while others are live, the exact set", {
+    timeout: 20_000,
+  }, async () => {
+    const project = await createProject();
+    const collection = uniqueCollection();
+    await seed(
+      as(project.keys.secret),
+      collection,
+      ids(150).map((id, i) => ({ id, data: { color: i % 2 === 0 ? "red" : "blue", i } })),
+    );
+    // Live subscribers move the watcher's position while the snapshots are read, so a snapshot's
+    // sequence lands behind it (the subscriber catches up alone) or ahead of it (it waits).
+    const live = [
+      await watch(collection, project.keys.secret),
+      await watch(collection, project.keys.secret, { color: "blue" }),
+    ];
+    const docs = writer(project, collection);
+    let stop = false;
+    const writes = async (worker: number) => {
+      for (let n = 0; !stop; n++) {
+        const id = `d${String((worker * 37 + n * 11) % 160).padStart(3, "0")}`;
+        const data = { color: n % 3 === 0 ? "blue" : "red", by: worker, n };
+        await (n % 9 === 4 ? docs.delete(id) : docs.update(id, data)).catch(() =>
+          docs.create(id, data).catch(() => {}),
+        );
+      }
+    };
+    const running = [0, 1, 2].map(writes);
+    const snapshots = [];
+    for (const filter of ['color == "red"', 'color == "blue"', "i >= 0 || n >= 0"]) {
+      const socket = await connectWatcher(collection, project.keys.secret, { filter, snapshot: "true" });
+      snapshots.push({ filter, socket, ...(await readSnapshot(socket)) });
+    }
+    stop = true;
+    await Promise.all(running);
+    // Writes committed between the snapshots (each was taken at a busy moment).
+    expect(snapshots[2]?.end.seq).toBeGreaterThan(snapshots[0]?.end.seq ?? Number.POSITIVE_INFINITY);
+    for (const { filter, socket, documents, end } of snapshots) {
+      await syncInto(socket, documents, end.seq);
+      expect(documents, filter).toEqual(await listAll(project, collection, filter));
+      socket.close();
+    }
+    for (const { socket } of live) socket.close();
+  });
 });
