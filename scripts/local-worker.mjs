@@ -85,12 +85,13 @@ export function runWrangler(args, { quiet = false, env = process.env } = {}) {
  *
  * @param {object} options
  * @param {number} options.port
+ * @param {string} [options.config] a wrangler config other than the project's `wrangler.toml`
  * @param {string} [options.ip] address to listen on; the URL uses it too (default `127.0.0.1`)
  * @param {number | null} [options.inspectorPort] defaults to a free port, so parallel runs do not
  *   clash; `null` leaves the choice to wrangler
  * @param {string} [options.persistTo] local D1/R2/DO state directory (default `.wrangler/state`)
  * @param {Record<string, string>} [options.vars] passed as `--var NAME:value`; they override `.dev.vars`
- * @param {"inherit" | "pipe"} [options.stdio] `pipe` to read `child.stdout` / `child.stderr` yourself
+ * @param {"inherit" | "pipe" | "ignore"} [options.stdio] `pipe` to read `child.stdout` / `child.stderr` yourself
  * @param {NodeJS.ProcessEnv} [options.env]
  * @returns {Promise<LocalWorker>}
  *
@@ -101,6 +102,7 @@ export function runWrangler(args, { quiet = false, env = process.env } = {}) {
  */
 export async function startWorker({
   port,
+  config,
   ip = "127.0.0.1",
   inspectorPort,
   persistTo,
@@ -109,6 +111,7 @@ export async function startWorker({
   env = process.env,
 }) {
   const args = [WRANGLER, "dev", "--port", String(port), "--ip", ip, "--show-interactive-dev-session=false"];
+  if (config) args.push("-c", config);
   if (inspectorPort !== null) args.push("--inspector-port", String(inspectorPort ?? (await freePort())));
   if (persistTo) args.push("--persist-to", persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);

@@ -5,6 +5,7 @@
  * same clock (`performance.now()`).
  */
 import WebSocket from "ws";
+import { percentile, round } from "../local-server.mjs";
 
 /** How long any one phase may take before the run gives up on it. */
 const PHASE_TIMEOUT_MS = 60_000;
@@ -18,7 +19,7 @@ const PHASE_TIMEOUT_MS = 60_000;
  */
 
 /** Opens a socket and resolves once it is open (and, for Flarebase, once the hello arrived). */
-function open(target, room, role) {
+export function open(target, room, role) {
   const { url, options, protocols } = target.connect(room, role);
   const ws = new WebSocket(url, protocols ?? [], { perMessageDeflate: false, ...options });
   return new Promise((resolve, reject) => {
@@ -33,13 +34,6 @@ function open(target, room, role) {
     });
   });
 }
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const round = (value, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 /**
  * Runs one measurement: N subscribers, a warm-up, a burst of `burst` messages sent back to back
