@@ -7,7 +7,9 @@ export type FilterScalar = string | number | boolean;
  * A filter in the query-parameter syntax, as an object: keys are field paths with an optional
  * operator suffix, and `[or]` / `[or:group]` prefixes make or-groups.
  * - `{ status: "active", age_gte: 18 }`: status is "active" and age ≥ 18;
- * - `{ role_in: ["admin", "editor"] }`: arrays are sent comma-separated;
+ * - `{ role_in: ["admin", "editor"] }`: arrays go with `_in` / `_notin` only and are sent
+ *   comma-separated, so an item holding a comma, an empty array or an array on another key is a
+ *   `TypeError` (write an expression such as `role in ["a,b"]` instead), never a different query;
  * - `{ deleted_at: null }` or `{ deleted_at_eq: null }`: null or missing (`deleted_at_isnull=true`);
  *   `{ deleted_at_ne: null }`: present and not null (`deleted_at_isnull=false`); `null` with any
  *   other suffix is a `TypeError`, never a condition silently left out;
@@ -54,9 +56,34 @@ export function filterParams(filter: Filter | undefined): Record<string, QueryVa
       params[param] = text;
       continue;
     }
-    params[key] = Array.isArray(value) ? value.join(",") : String(value);
+    params[key] = isList(value) ? listParam(key, value) : String(value);
   }
   return params;
+}
+
+const isList = (value: FilterScalar | readonly FilterScalar[]): value is readonly FilterScalar[] =>
+  Array.isArray(value);
+
+/**
+ * The text of an `_in` / `_notin` list. The server splits it on commas and has no escape, so an
+ * item with a comma would become two values, and `[]` would become `[""]`: refused here rather
+ * than sent as a query the caller did not write.
+ */
+function listParam(key: string, items: readonly FilterScalar[]): string {
+  const suffix = SUFFIX.exec(key)?.[1];
+  const hint = 'use an expression string such as \'field in ["a,b", "c"]\'';
+  if (suffix !== "in" && suffix !== "notin") {
+    throw new TypeError(`Filter key "${key}" takes one value; a list goes with an _in or _notin key, or ${hint}.`);
+  }
+  if (items.length === 0) throw new TypeError(`Filter key "${key}" has an empty list: ${hint}.`);
+  const texts = items.map(String);
+  const withComma = texts.find((text) => text.includes(","));
+  if (withComma !== undefined) {
+    throw new TypeError(
+      `Filter key "${key}": the item ${JSON.stringify(withComma)} holds a comma, which separates list items in a URL; ${hint}.`,
+    );
+  }
+  return texts.join(",");
 }
 
 /**

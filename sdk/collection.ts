@@ -156,7 +156,8 @@ export function createCollection<T extends object = DocumentData>(transport: Cli
     create: (data, { id, operators, ...options } = {}) =>
       request(transport, "POST", `${base}/documents`, {
         ...options,
-        body: { data, ...(id ? { id } : {}), ...(operators ? { operators } : {}) },
+        // An empty id goes to the server, which refuses it, rather than quietly getting a generated one.
+        body: { data, ...(id !== undefined ? { id } : {}), ...(operators ? { operators } : {}) },
       }),
     update: (id, data, { operators, ifMatch, ...options } = {}) =>
       request(transport, "PATCH", doc(id), {

@@ -227,6 +227,22 @@ describe("collection reads: filters, sort, pages, projection, count, aggregate",
     );
   });
 
+  it("rejects list values a URL cannot carry with a TypeError instead of sending another query", async () => {
+    // The server splits `_in` lists on commas: ["a,b"] would silently become ["a", "b"].
+    for (const filter of [
+      { role_in: ["member", "admin,editor"] },
+      { role_notin: [] },
+      { role: ["admin", "editor"] },
+      { name_contains: ["A"] },
+    ]) {
+      const pending = people.list({ filter });
+      await expect(pending, JSON.stringify(filter)).rejects.toThrow(TypeError);
+      await expect(people.count(filter)).rejects.toThrow(TypeError);
+    }
+    const expression = await people.list({ filter: 'role in ["member", "admin,editor"]', sort: "id" });
+    expect(idsOf(expression.items)).toEqual(idsWhere((p) => p.role === "member"));
+  });
+
   it("refuses a broken expression with invalid_filter and the position of the error", async () => {
     const error = await flarebaseError(() => people.list({ filter: 'age >= 18 && (status = "active"' }));
     expect(error).toMatchObject({ status: 400, code: "invalid_filter" });
@@ -262,6 +278,11 @@ describe("collection writes", () => {
     expect(taken).toMatchObject({ status: 409, code: "conflict" });
     expect((await notes.get("note-1")).data).toEqual({ text: "mine" });
 
+    // An empty id is the server's to refuse, not a request for a generated one.
+    expect(await flarebaseError(() => notes.create({ text: "x" }, { id: "" }))).toMatchObject({
+      status: 400,
+      code: "invalid_request",
+    });
     const missing = await flarebaseError(() => notes.get("nope"));
     expect(missing).toMatchObject({ status: 404, code: "not_found" });
   });
