@@ -59,6 +59,22 @@ describe("indexes", () => {
     expect(await errorOf(await secret.delete("/v1/collections/users/indexes/age"))).toMatchObject({ status: 404 });
   });
 
+  it("uses an index made after the fact even when many documents share each value", async () => {
+    // 300 documents, 10 values of `tier`: 30 per value, more than SQLite's default guess for the
+    // primary key's (project_id, collection) range, which won over the index before the primary
+    // key got statistics of its own.
+    const { project, secret } = await projectWithSecret();
+    await seed(
+      secret,
+      "crowd",
+      Array.from({ length: 300 }, (_, i) => ({ id: `c${i}`, data: { tier: i % 10 } })),
+    );
+    await expectStatus(secret.post("/v1/collections/crowd/indexes", { fields: ["tier"] }), 201);
+    expect(await planOf(project.id, "crowd", `filter=${encodeURIComponent("tier == 3")}&limit=100`)).toMatch(
+      /USING INDEX fbx_/,
+    );
+  });
+
   it("indexes nested fields, and an index of one project or collection is never used for another", async () => {
     const { project, secret } = await populated();
     await expectStatus(

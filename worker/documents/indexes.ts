@@ -12,6 +12,9 @@ const INDEX_NAME = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
 /** Project ids as createProject makes them; checked again because they are written into DDL. */
 const PROJECT_ID = /^[a-z0-9]{1,64}$/;
 
+/** SQLite's name for the index of the documents table's PRIMARY KEY (migrations/0002). */
+const PRIMARY_KEY_INDEX = "sqlite_autoindex_documents_1";
+
 /** Most fields in one index. */
 export const MAX_INDEX_FIELDS = 5;
 
@@ -151,12 +154,18 @@ export async function createIndex(
     throw error;
   }
   // Without statistics SQLite guesses, and for a list ordered by id it guesses the primary key
-  // (no sort needed) over a selective index. Statistics of the new index fix that. Best effort:
-  // the index works without them.
-  await db
-    .prepare(`ANALYZE "${sqlName}"`)
-    .run()
-    .catch((error) => console.warn(`ANALYZE ${sqlName} failed; the query planner will guess:`, error));
+  // (no sort needed) over a selective index. Statistics of the new index alone are not enough:
+  // SQLite then weighs the index's true rows per value (say 100) against its default guess for
+  // the primary key's (project_id, collection) prefix (about 10 rows), and scans the whole
+  // collection whenever more than ~10 documents share a value. So the primary key gets
+  // statistics too (one pass over it, like building the partial index). Best effort: the index
+  // works without them.
+  for (const index of [sqlName, PRIMARY_KEY_INDEX]) {
+    await db
+      .prepare(`ANALYZE "${index}"`)
+      .run()
+      .catch((error) => console.warn(`ANALYZE ${index} failed; the query planner will guess:`, error));
+  }
   return { name, fields: body.fields, unique: body.unique, created_at: createdAt };
 }
 
