@@ -9,8 +9,8 @@ import {
   connectWatcher,
   events,
   readSnapshot,
+  syncEvents,
   uniqueCollection,
-  type WatcherSocket,
   watch,
   watcherStub,
   writer,
@@ -28,17 +28,6 @@ async function silentCreates(project: TestProject, collection: string, docs: { i
   await env.DB.batch(
     docs.map((doc) => insert.bind(project.id, collection, doc.id, JSON.stringify(doc.data), now, now)),
   );
-}
-
-/** Sends `sync` and returns the events that arrived before its reply, and the reply's seq. */
-async function syncEvents(socket: WatcherSocket, ref: number) {
-  socket.send({ v: 1, type: "sync", ref });
-  const items = [];
-  for (;;) {
-    const frame = await socket.next();
-    if (frame.type === "changes") items.push(...frame.items);
-    if (frame.type === "synced" && frame.ref === ref) return { items, seq: frame.seq };
-  }
 }
 
 describe("collection watcher delivery", () => {

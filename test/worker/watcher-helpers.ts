@@ -59,11 +59,22 @@ export async function events(socket: WatcherSocket, count: number, timeoutMs?: n
   return items;
 }
 
-/** The events in the frames received so far (without waiting), taking them off the queue. */
+/** The events in the frames received so far (without waiting); they stay queued. */
 export function queuedEvents(socket: WatcherSocket): WatchEvent[] {
   const items: WatchEvent[] = [];
   for (const frame of [...socket.queued]) if (frame.type === "changes") items.push(...frame.items);
   return items;
+}
+
+/** Sends `sync` and returns the events that arrived before its reply, and the reply's seq. */
+export async function syncEvents(socket: WatcherSocket, ref: number): Promise<{ items: WatchEvent[]; seq: number }> {
+  socket.send({ v: 1, type: "sync", ref });
+  const items: WatchEvent[] = [];
+  for (;;) {
+    const frame = await socket.next();
+    if (frame.type === "changes") items.push(...frame.items);
+    if (frame.type === "synced" && frame.ref === ref) return { items, seq: frame.seq };
+  }
 }
 
 /** Reads `snapshot` frames up to the `snapshot_end` (past the hello), applying them in order. */

@@ -2,31 +2,18 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CollectionWatcher } from "../../durable-objects/collection-watcher";
-import type { WatchEvent } from "../../durable-objects/watcher-protocol";
 import { as, seed, setRules } from "./documents-helpers";
 import { createProject, mintToken } from "./helpers";
 import {
   connectWatcher,
   events,
   queuedEvents,
+  syncEvents,
   uniqueCollection,
-  type WatcherSocket,
   watch,
   watcherStub,
   writer,
 } from "./watcher-helpers";
-
-/** Sends `sync` and returns every event that arrived before its reply. */
-async function eventsUntilSynced(socket: WatcherSocket, ref: number): Promise<WatchEvent[]> {
-  socket.send({ v: 1, type: "sync", ref });
-  const items: WatchEvent[] = [];
-  for (;;) {
-    const frame = await socket.next();
-    if (frame.type === "changes") items.push(...frame.items);
-    else if (frame.type === "synced" && frame.ref === ref) return items;
-    else if (frame.type !== "synced") throw new Error(`unexpected ${JSON.stringify(frame)}`);
-  }
-}
 
 describe("collection watcher resilience", () => {
   it("answers a write without waiting for the watcher; the event follows once the watcher can run", {
@@ -80,7 +67,7 @@ describe("collection watcher resilience", () => {
       Array.from({ length: 240 }, (_, i) => ({ id: `d${i}`, data: { kind: i % 3 === 0 ? "x" : "y", i } })),
     );
     await docs.update("x0", { kind: "y" }); // 242: leaves
-    expect((await eventsUntilSynced(everything.socket, 1)).map((e) => e.seq)).toEqual(
+    expect((await syncEvents(everything.socket, 1)).items.map((e) => e.seq)).toEqual(
       Array.from({ length: 242 }, (_, i) => i + 1),
     );
     expect(await watcherStub(env, project.id, collection).state()).toMatchObject({ delivered: 242 });
@@ -90,7 +77,7 @@ describe("collection watcher resilience", () => {
     await resumed.next("hello");
     await docs.create("x1", { kind: "x" }); // 243
     await docs.delete("d0"); // 244
-    const items = await eventsUntilSynced(resumed, 1);
+    const { items } = await syncEvents(resumed, 1);
 
     const expected = [
       ...Array.from({ length: 80 }, (_, k) => [k * 3 + 2, "create", `d${k * 3}`]),
