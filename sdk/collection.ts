@@ -124,11 +124,12 @@ export interface Collection<T extends object = DocumentData> extends CollectionW
   aggregate(query: AggregateQuery, options?: CallOptions): Promise<AggregateResult>;
 
   /**
-   * The change feed after `since` (secret key only), oldest first.
+   * The change feed after `since` (secret key only), oldest first. `since` is a sequence number,
+   * or the previous page's `next_cursor` as it came.
    *
    * @throws {FlarebaseError} `changes_pruned` (410) when changes after `since` are gone (retention).
    */
-  changes(query?: { since?: number; limit?: number }, options?: CallOptions): Promise<ChangePage<T>>;
+  changes(query?: { since?: number | string; limit?: number }, options?: CallOptions): Promise<ChangePage<T>>;
 }
 
 const ifMatchHeader = (version: number | undefined) =>

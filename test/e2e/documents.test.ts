@@ -388,6 +388,29 @@ describe("collection writes", () => {
     expect((await tasks.changes()).last_seq).toBe(before.last_seq);
   });
 
+  it("follows the change feed page by page, passing next_cursor back as since", async () => {
+    const log = project.secretClient.collection<{ n: number }>("changelog");
+    for (let n = 1; n <= 5; n++) await log.create({ n }, { id: `c${n}` });
+    await log.delete("c2");
+
+    const seen: [number, string, string][] = [];
+    let since: number | string = 0;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await log.changes({ since, limit: 2 });
+      for (const change of page.items) seen.push([change.seq, change.op, change.id]);
+      if (page.next_cursor === null) break;
+      since = page.next_cursor;
+    }
+    expect(seen).toEqual([
+      [1, "create", "c1"],
+      [2, "create", "c2"],
+      [3, "create", "c3"],
+      [4, "create", "c4"],
+      [5, "create", "c5"],
+      [6, "delete", "c2"],
+    ]);
+  });
+
   it("writes across collections with writeBatch and field operators, all or nothing", async () => {
     const client = project.secretClient;
     const inventory = client.collection<{ stock: number; tags: string[]; note?: string }>("inventory");
