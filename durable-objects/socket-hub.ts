@@ -296,6 +296,10 @@ export abstract class SocketHub extends DurableObject<Env> {
       this.#flushTimer = null;
     }
     if (this.#pending.length === 0) return;
+    // Subscribers that only listen send no frames (the runtime answers their heartbeats), so
+    // deliveries are where an expired token is noticed: it must not keep receiving messages.
+    const now = Date.now();
+    if (now >= this.#nextReap) this.#reap(now);
     const frame = messagesFrame(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;

@@ -53,6 +53,26 @@ describe("channel auth", () => {
     expect((await socket.closed()).code).toBe(4002);
   });
 
+  it("stops delivering to a listener whose token expired, even when only REST publishes arrive", async () => {
+    const project = await createProject();
+    const channel = uniqueChannel();
+    const { token } = await mintToken(project, { user_id: "listener" });
+    const { socket } = await joinChannel(channel, { protocols: ["flarebase.v1", `flarebase.token.${token}`] });
+    const stub = channelStub(env, project.id, channel);
+    await runInDurableObject(stub, (_instance: Channel, state) => {
+      for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...ws.deserializeAttachment(), exp: 1 });
+    });
+    await evictDurableObject(stub, { webSockets: "hibernate" });
+    const published = await api(`/v1/channels/${channel}/messages`, {
+      method: "POST",
+      headers: { "X-API-Key": project.keys.secret },
+      json: { name: "news", data: "after expiry" },
+    });
+    expect(published.status).toBe(201);
+    expect(await socket.next()).toMatchObject({ type: "error", code: "token_expired", ref: null });
+    expect((await socket.closed()).code).toBe(4002);
+  });
+
   it("never accepts a secret key from a URL or a browser, but does from a server's header", async () => {
     const project = await createProject();
     const channel = uniqueChannel();
