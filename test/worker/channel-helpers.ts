@@ -147,20 +147,28 @@ export class TestSocket<ServerFrame extends { type: string } = ChannelServerFram
 }
 
 /** Opens a realtime socket to a channel through the Worker, as a client would. */
-export async function connectChannel(channel: string, options: ConnectOptions = {}): Promise<TestSocket> {
+export function connectChannel(channel: string, options: ConnectOptions = {}): Promise<TestSocket> {
+  return connectRealtime(`channels/${encodeURIComponent(channel)}`, options);
+}
+
+/**
+ * Opens a socket to any realtime endpoint through the Worker (`path` below `/v1/realtime/`, e.g.
+ * `rooms/lobby`), typed with that object's server frames.
+ */
+export async function connectRealtime<ServerFrame extends { type: string } = ChannelServerFrame>(
+  path: string,
+  options: ConnectOptions = {},
+): Promise<TestSocket<ServerFrame>> {
   const query = new URLSearchParams();
   for (const [key, value] of Object.entries(options.query ?? {})) query.set(key, String(value));
   const headers = new Headers({ Upgrade: "websocket", ...options.headers });
   if (options.protocols) headers.set("Sec-WebSocket-Protocol", options.protocols.join(", "));
   const qs = query.size > 0 ? `?${query}` : "";
-  const response = await exports.default.fetch(
-    `https://flarebase.test/v1/realtime/channels/${encodeURIComponent(channel)}${qs}`,
-    { headers },
-  );
+  const response = await exports.default.fetch(`https://flarebase.test/v1/realtime/${path}${qs}`, { headers });
   if (!response.webSocket) {
     throw new Error(`Upgrade refused: ${response.status} ${await response.text()}`);
   }
-  return new TestSocket(response.webSocket, response);
+  return new TestSocket<ServerFrame>(response.webSocket, response);
 }
 
 /** Connects and takes the hello frame. */

@@ -1,9 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Room, RoomSnapshot } from "../../durable-objects/room";
+import type { DirectoryEntry } from "../../durable-objects/room-directory";
 import type { RoomHelloFrame, RoomServerFrame } from "../../durable-objects/room-protocol";
-import { TestSocket } from "./channel-helpers";
+import { connectRealtime, type TestSocket } from "./channel-helpers";
 import { api, type TestProject } from "./helpers";
 import { credentials } from "./watcher-helpers";
 
@@ -23,23 +23,13 @@ export function roomStub(env: Env, projectId: string, roomId: string) {
  * Opens a room socket through the Worker. `key` is a key or token (see `credentials`); `query` is
  * the upgrade's query (client_id, user_name, mode, title, since_seq, epoch...).
  */
-export async function connectRoom(
+export function connectRoom(
   roomId: string,
   key: string | null,
   query: Record<string, string | number> = {},
 ): Promise<RoomSocket> {
   const options = key === null ? { protocols: ["flarebase.v1"] } : credentials(key);
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) search.set(name, String(value));
-  const headers = new Headers({ Upgrade: "websocket", ...options.headers });
-  if (options.protocols) headers.set("Sec-WebSocket-Protocol", options.protocols.join(", "));
-  const qs = search.size > 0 ? `?${search}` : "";
-  const response = await exports.default.fetch(
-    `https://flarebase.test/v1/realtime/rooms/${encodeURIComponent(roomId)}${qs}`,
-    { headers },
-  );
-  if (!response.webSocket) throw new Error(`Upgrade refused: ${response.status} ${await response.text()}`);
-  return new TestSocket<RoomServerFrame>(response.webSocket, response);
+  return connectRealtime<RoomServerFrame>(`rooms/${encodeURIComponent(roomId)}`, { ...options, query });
 }
 
 /** Someone in a room: their socket and the hello they got. */
@@ -94,18 +84,7 @@ export async function listRooms(project: TestProject, query: Record<string, stri
     headers: { "X-API-Key": project.keys.public },
   });
   expect(response.status).toBe(200);
-  return (await response.json()) as {
-    items: {
-      id: string;
-      title: string;
-      participant_count: number;
-      max_participants: number;
-      metadata: Record<string, unknown>;
-      created_at: string;
-      last_activity_at: string;
-    }[];
-    next_cursor: string | null;
-  };
+  return (await response.json()) as { items: DirectoryEntry[]; next_cursor: string | null };
 }
 
 /** Leaves: closes every socket given. */

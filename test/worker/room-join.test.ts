@@ -132,26 +132,21 @@ describe("room create and join", () => {
     await expectRefused(connectRoom(uniqueRoom(), "pk_nope"), "unauthorized", 4001);
     const { token } = await mintRaw(env.DB, project.id, { user_id: "u" }, -10);
     await expectRefused(connectRoom(uniqueRoom(), token), "token_expired", 4002);
-    await expectRefused(connectRoom(uniqueRoom(), project.keys.public, { mode: "open" }), "invalid_request", 4000);
-    await expectRefused(
-      connectRoom(uniqueRoom(), project.keys.public, { mode: "create", max_participants: 0 }),
-      "invalid_request",
-      4000,
-    );
-    await expectRefused(
-      connectRoom(uniqueRoom(), project.keys.public, { mode: "create", metadata: "[1,2]" }),
-      "invalid_request",
-      4000,
-    );
-    await expectRefused(
-      connectRoom(uniqueRoom(), project.keys.public, { mode: "create", user_metadata: "{not json" }),
-      "invalid_request",
-      4000,
-    );
-    await expectRefused(
-      connectRoom(uniqueRoom(), project.keys.public, { mode: "create", visibility: "hidden" }),
-      "invalid_request",
-      4000,
-    );
+    const badParameters: Record<string, string | number>[] = [
+      { mode: "open" },
+      { mode: "create", max_participants: 0 },
+      { mode: "create", max_participants: "many" },
+      { mode: "create", metadata: "[1,2]" },
+      { mode: "create", user_metadata: "{not json" },
+      { mode: "create", visibility: "hidden" },
+      { mode: "create", state_write: "everyone" },
+      { mode: "create", title: " " },
+      { history: 501 },
+      { client_id: "no spaces" },
+      { since_seq: -1 },
+    ];
+    for (const query of badParameters) {
+      await expectRefused(connectRoom(uniqueRoom(), project.keys.public, query), "invalid_request", 4000);
+    }
   });
 });
