@@ -1,6 +1,7 @@
 import type { DocumentData } from "../worker/documents/wire.js";
 import type { ClientCore } from "./client.js";
 import type { Filter } from "./collection-query.js";
+import type { FlarebaseError } from "./errors.js";
 import { compareDocuments, parseSortSpec, type SortSpec } from "./live-query-sort.js";
 import { Emitter, type Listener, type Unsubscribe } from "./realtime/emitter.js";
 import type { ReconnectOptions } from "./realtime/policy.js";
@@ -149,7 +150,8 @@ export interface CollectionWatching<T extends object = DocumentData> {
   /**
    * Calls `callback` with every change to the documents matching `filter` (either syntax of
    * `list`), in order, from now on; with `{ snapshot: true }`, first with the matching documents.
-   * Returns a function that unsubscribes (and closes the connection).
+   * Returns a function that unsubscribes (and closes the connection). Errors (e.g. `forbidden`
+   * when the `read` rule refuses the caller, or giving up reconnecting) go to `options.onError`.
    *
    * @example
    * const unsubscribe = client.collection("orders").subscribe({ status: "paid" }, (event) => {
@@ -162,7 +164,7 @@ export interface CollectionWatching<T extends object = DocumentData> {
   subscribe(
     filter: Filter | undefined,
     callback: (event: CollectionEvent<T>) => void,
-    options?: SubscribeOptions,
+    options?: SubscribeOptions & { onError?: ((error: FlarebaseError) => void) | undefined },
   ): Unsubscribe;
 
   /**
@@ -184,6 +186,7 @@ export function collectionWatching<T extends object = DocumentData>(
     subscribe(filter, callback, options) {
       const subscription = new CollectionSubscription<T>(core, name, filter, options);
       subscription.on(callback);
+      if (options?.onError) subscription.onError(options.onError);
       return () => subscription.close();
     },
     live: (filter, options) => new LiveQuery<T>(core, name, filter, options),

@@ -255,6 +255,21 @@ describe("collection watchers through the SDK", () => {
     expect(seen.items[0]?.type === "snapshot" && seen.items[0].documents.length).toBe(250);
   });
 
+  it("reports a subscription the read rule refuses to subscribe's onError, as forbidden", async () => {
+    const { project } = await createTestProject();
+    const publicClient = clientFor({ key: project.keys.public });
+    cleanups.push(() => publicClient.realtime.close());
+    const errors = new Recorder<FlarebaseError>();
+    const events = new Recorder<CollectionEvent>();
+    cleanups.push(
+      publicClient.collection(uniqueCollection()).subscribe(undefined, events.push, { onError: errors.push }),
+    );
+    await errors.count(1);
+    expect(errors.items[0]).toBeInstanceOf(FlarebaseError);
+    expect(errors.items[0]?.code).toBe("forbidden");
+    expect(events.items).toEqual([]);
+  });
+
   it("delivers a write to every subscriber after the watcher sat idle long enough to hibernate", {
     timeout: 40_000,
   }, async () => {
