@@ -2,21 +2,13 @@ import type { ChannelServerFrame, HelloFrame, Message } from "../../durable-obje
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import type { ReconnectOptions } from "./policy.js";
 import { ChannelPresence } from "./presence.js";
+import { type GapEvent, ResumeCursor } from "./resume-cursor.js";
 import { type RealtimeCore, RealtimeSocket, type SocketState, type SocketStateChange } from "./socket.js";
 
 /** A delivered message: `seq` is the channel's sequence number (null for an ephemeral message). */
 export type ChannelMessage = Message;
 
-/**
- * Messages the channel could not deliver, said explicitly: `too_old` when they fell out of the
- * server's replay buffer while this client was away (`missed_from`..`missed_to`), `reset` when the
- * channel's history restarted. Messages after the gap are delivered normally.
- */
-export interface GapEvent {
-  reason: "too_old" | "reset";
-  missed_from: number | null;
-  missed_to: number | null;
-}
+export type { GapEvent };
 
 /** What `publish` resolves to. */
 export interface PublishResult {
@@ -62,7 +54,7 @@ export interface ChannelOptions {
 export class Channel {
   readonly presence: ChannelPresence;
   #socket: RealtimeSocket;
-  #cursor: { seq: number; epoch: string | null } | null;
+  #cursor: ResumeCursor;
   #all = new Emitter<ChannelMessage>();
   #byName = new Map<string, Emitter<ChannelMessage>>();
   #gaps = new Emitter<GapEvent>();
@@ -75,11 +67,11 @@ export class Channel {
     options: ChannelOptions,
     onState: (channel: Channel, change: SocketStateChange) => void,
   ) {
-    this.#cursor = options.sinceSeq === undefined ? null : { seq: options.sinceSeq, epoch: null };
+    this.#cursor = new ResumeCursor(options.sinceSeq);
     this.#socket = new RealtimeSocket(
       core,
       `/v1/realtime/channels/${encodeURIComponent(name)}`,
-      () => ({ client_id: this.clientId, since_seq: this.#cursor?.seq, epoch: this.#cursor?.epoch }),
+      () => ({ client_id: this.clientId, ...this.#cursor.params() }),
       {
         onHello: (hello, reconnect) => this.#onHello(hello, reconnect),
         onFrame: (frame) => this.#onFrame(frame),
@@ -100,7 +92,7 @@ export class Channel {
 
   /** The seq of the last message delivered (or the channel's seq when first connected); null before. */
   get seq(): number | null {
-    return this.#cursor?.seq ?? null;
+    return this.#cursor.seq;
   }
 
   /** Who the server says this connection is (from the last hello); null before connecting. */
@@ -192,18 +184,8 @@ export class Channel {
 
   #onHello(hello: HelloFrame, reconnect: boolean): void {
     this.presence.sync(hello.presence);
-    const resume = hello.resume;
-    if (resume === null || this.#cursor === null) {
-      this.#cursor = { seq: hello.seq, epoch: hello.epoch };
-    } else if (resume.status === "ok") {
-      this.#cursor.epoch = hello.epoch;
-    } else {
-      this.#gaps.emit({ reason: resume.reason, missed_from: resume.missed_from, missed_to: resume.missed_to });
-      this.#cursor =
-        resume.reason === "too_old" && resume.missed_to !== null
-          ? { seq: resume.missed_to, epoch: hello.epoch }
-          : { seq: hello.seq, epoch: hello.epoch };
-    }
+    const gap = this.#cursor.onHello(hello);
+    if (gap) this.#gaps.emit(gap);
     if (reconnect) this.presence.restore();
   }
 
@@ -216,11 +198,8 @@ export class Channel {
   }
 
   #deliver(message: ChannelMessage): void {
-    if (message.seq !== null) {
-      // Already delivered (a replay overlapping what arrived live): exactly once means drop it.
-      if (this.#cursor && message.seq <= this.#cursor.seq) return;
-      if (this.#cursor) this.#cursor.seq = message.seq;
-    }
+    // Already delivered (a replay overlapping what arrived live): exactly once means drop it.
+    if (!this.#cursor.accept(message.seq)) return;
     this.#all.emit(message);
     this.#byName.get(message.name)?.emit(message);
   }

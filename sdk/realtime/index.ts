@@ -25,6 +25,28 @@ export type { BroadcastMessage, ProjectBroadcastOptions } from "./project-broadc
 export { ProjectBroadcast } from "./project-broadcast.js";
 export type { Channels, RealtimeOptions } from "./realtime.js";
 export { Realtime } from "./realtime.js";
+export type {
+  ActionMessage,
+  ChatMessage,
+  Participant,
+  RoomClosedEvent,
+  RoomDelta,
+  RoomEvents,
+  RoomInfo,
+  RoomJoinedEvent,
+  RoomOptions,
+  RoomRemovedEvent,
+  RoomSendResult,
+  RoomSettings,
+  RoomStateSnapshot,
+  StateOp,
+  StateUpdateResult,
+} from "./room.js";
+export { Room } from "./room.js";
+export type { RoomChatOptions } from "./room-chat.js";
+export { listRooms, RoomChat } from "./room-chat.js";
+export type { ListRoomsQuery, RoomList, RoomListing } from "./room-directory.js";
 export type { RealtimeCore, SocketState, SocketStateChange } from "./socket.js";
+export type { StandaloneOptions } from "./standalone.js";
 export type { ChangeEvent, CollectionEvent, SnapshotEvent, SubscribeOptions, WatchedDocument } from "./watcher.js";
 export { CollectionSubscription } from "./watcher.js";

@@ -35,6 +35,19 @@ const TERMINAL = new Set<number>([
   CLOSE.removed_from_room,
 ]);
 
+/** Connection-level error codes that are always followed by the close of the same name. */
+const ENDING_ERRORS = new Set<string>(["room_not_found", "room_full", "room_closed", "removed_from_room"]);
+
+/**
+ * The close code a connection-level `error` frame (no `ref`) announces, when it always ends the
+ * connection; null otherwise. The SDK ends the connection on the frame itself: the runtime may
+ * deliver the close itself seconds later (the Close frame of a refused hibernatable socket waits
+ * for the server to end the TCP connection).
+ */
+export function endingCloseCode(errorCode: string): number | null {
+  return ENDING_ERRORS.has(errorCode) ? CLOSE[errorCode as keyof typeof CLOSE] : null;
+}
+
 /**
  * What to do after a close: retry (with backoff), refresh credentials and retry, or stop.
  * Bad credentials are only worth a retry when the app gave a token function, which may return a

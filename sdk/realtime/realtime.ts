@@ -1,15 +1,20 @@
 import type { DocumentData } from "../../worker/documents/wire.js";
 import type { ClientCore } from "../client.js";
 import type { Filter } from "../collection-query.js";
+import type { Transport } from "../http.js";
 import { Channel, type ChannelOptions } from "./channel.js";
 import { CollectionWatcher, type CollectionWatcherOptions } from "./collection-watcher.js";
 import { Connection } from "./connection.js";
 import type { ReconnectOptions } from "./policy.js";
 import { ProjectBroadcast } from "./project-broadcast.js";
+import { Room, type RoomOptions } from "./room.js";
+import { fetchRooms, type ListRoomsQuery, type RoomList } from "./room-directory.js";
 import type { RealtimeCore } from "./socket.js";
 
 /** Channel names: 1-255 of A-Z a-z 0-9 . _ : - (durable-objects/protocol.ts `CHANNEL_NAME_PATTERN`). */
 const CHANNEL_NAME = /^[A-Za-z0-9._:-]{1,255}$/;
+/** Room ids (durable-objects/room-protocol.ts `ROOM_ID_PATTERN`). */
+const ROOM_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface RealtimeOptions {
   /**
@@ -48,16 +53,18 @@ export class Realtime {
   readonly channels: Channels;
   readonly clientId: string;
   #channels = new Map<string, Channel>();
+  #rooms = new Set<Room>();
   #closed = false;
 
   constructor(
-    private readonly core: RealtimeCore & Partial<Pick<ClientCore, "onTokenChange">>,
+    private readonly core: RealtimeCore & Partial<Pick<ClientCore, "onTokenChange"> & Transport>,
     private readonly options: RealtimeOptions = {},
   ) {
     this.clientId = options.clientId ?? `c-${randomId()}`;
     // A new token: every open channel reconnects with it (and resumes where it was).
     core.onTokenChange?.(() => {
       for (const channel of this.#channels.values()) channel.reconnect();
+      for (const room of this.#rooms) room.reconnect();
     });
     this.channels = {
       get: (name, channelOptions) => this.#channel(name, channelOptions),
@@ -100,11 +107,53 @@ export class Realtime {
     });
   }
 
-  /** Closes every channel for good. */
+  /**
+   * A room (chat, participants, shared state, actions) as `userId` named `userName`; call
+   * `create()` or `join()` to enter it. Each call makes a new handle with its own connection.
+   *
+   * @example
+   * const room = client.realtime.room("general", "user_1", "Alice");
+   * room.on("message", (m) => console.log(`${m.user_name}: ${m.content}`));
+   * await room.join();
+   *
+   * @throws {TypeError} for an id that is not 1-128 of A-Z a-z 0-9 . _ : -
+   */
+  room(id: string, userId: string, userName: string, options: RoomOptions = {}): Room {
+    if (this.#closed) throw new TypeError("Flarebase: this realtime client was closed.");
+    if (!ROOM_ID.test(id)) {
+      throw new TypeError(`Flarebase: "${id}" is not a room id: use 1-128 characters of A-Z a-z 0-9 . _ : -`);
+    }
+    const room = new Room(
+      this.core,
+      id,
+      userId,
+      userName,
+      { ...options, reconnect: options.reconnect ?? this.options.reconnect },
+      (change) => {
+        this.connection.report(`room:${id}`, change);
+        if (change.state === "closed" || change.state === "failed") this.#rooms.delete(room);
+      },
+    );
+    this.#rooms.add(room);
+    return room;
+  }
+
+  /**
+   * One page of the project's public rooms (`GET /v1/rooms`), newest first.
+   *
+   * @example
+   * const { items, next_cursor } = await client.realtime.listRooms({ limit: 20 });
+   */
+  listRooms(query?: ListRoomsQuery): Promise<RoomList> {
+    return fetchRooms(this.core, query);
+  }
+
+  /** Closes every channel and room for good. */
   close(): void {
     this.#closed = true;
     for (const channel of this.#channels.values()) channel.close();
     this.#channels.clear();
+    for (const room of [...this.#rooms]) room.close();
     this.connection.markClosed();
   }
 

@@ -7,7 +7,7 @@ import type {
 } from "../../durable-objects/protocol.js";
 import type { Credentials, WebSocketConstructor } from "../client.js";
 import { type ClientErrorCode, FlarebaseError, type RealtimeClientErrorCode } from "../errors.js";
-import { CLOSE, DEFAULT_RECONNECT, type ReconnectOptions, reactionTo, retryDelay } from "./policy.js";
+import { CLOSE, DEFAULT_RECONNECT, endingCloseCode, type ReconnectOptions, reactionTo, retryDelay } from "./policy.js";
 
 /** Mirrors the server's constants (durable-objects/protocol.ts); the SDK carries no server code. */
 const SUBPROTOCOL = "flarebase.v1";
@@ -280,6 +280,12 @@ export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, 
       // A connection-level error: the close that usually follows will carry it.
       const error = frame as unknown as ErrorFrame;
       this.#lastError = this.#error(error.code, error.message, undefined, error.details);
+      const closeCode = endingCloseCode(error.code);
+      if (closeCode !== null) {
+        this.handlers.onFrame(frame);
+        this.#abandon(ws, closeCode, error.code);
+        return;
+      }
     }
     this.handlers.onFrame(frame);
   }
@@ -347,16 +353,19 @@ export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, 
     else this.#scheduleRetry();
   }
 
-  /** Gives up on a socket that stopped answering: detach it and go on as if it had closed. */
-  #abandon(ws: WebSocket): void {
+  /**
+   * Gives up on a socket (it stopped answering, or the server said it is ending it): detach it and
+   * go on as if it had closed with `code`.
+   */
+  #abandon(ws: WebSocket, code = 1006, reason = "unresponsive"): void {
     if (ws !== this.#ws) return;
     detach(ws);
     try {
-      ws.close(CLOSE.normal, "unresponsive");
+      ws.close(CLOSE.normal, reason);
     } catch {
       // Already closing.
     }
-    this.#onClose(ws, 1006, "unresponsive");
+    this.#onClose(ws, code, reason);
   }
 
   /** Drops the current socket without a state change (a reconnect follows at once). */
