@@ -95,6 +95,7 @@ export class Room extends SocketHub {
     this.#epoch = this.meta("epoch");
     this.#settings = { ...DEFAULT_ROOM_SETTINGS, ...readStored(RoomSettingsPatch, this.meta("room_settings")) };
     this.#lifecycle = readStored(Lifecycle, this.meta("lifecycle")) ?? { ...NEW_LIFECYCLE };
+    this.#noticeVanishedParticipants();
   }
 
   // ===== RPC (diagnostics, operators and tests)
@@ -315,6 +316,7 @@ export class Room extends SocketHub {
     }
     const timestamp = Date.now();
     this.enqueue(serializeMessage(build(null, timestamp), this.limits.max_frame_bytes));
+    this.#activity(timestamp);
     return JSON.stringify({ v: 1, type: "ack", ref: frame.ref, id: frame.id, seq: null, timestamp, duplicate: false });
   }
 
@@ -482,7 +484,8 @@ export class Room extends SocketHub {
   /** Makes the directory row what it should be now (present and current, or gone). */
   #writeDirectory(now: number): void {
     const record = this.#record;
-    if (!record) return;
+    // A private room never has a row (its visibility never changes): nothing to write, ever.
+    if (!record || record.visibility === "private") return;
     if (this.#lifecycle.flush_at !== null) this.#saveLifecycle({ ...this.#lifecycle, flush_at: null });
     this.#lastDirectoryWrite = now;
     this.#directory ??= this.#directoryWriter(record);
@@ -548,7 +551,7 @@ export class Room extends SocketHub {
   /** Deletes the room: its directory row, then everything it stores. Its id is free again. */
   async #purge(): Promise<void> {
     const record = this.#record;
-    if (record) {
+    if (record?.visibility === "public") {
       // Always through the writer, even when this instance never wrote (woken by the alarm after an
       // eviction): a row left behind by a failed write must not outlive the room.
       this.#directory ??= this.#directoryWriter(record);
@@ -578,6 +581,19 @@ export class Room extends SocketHub {
     this.#lifecycle = { ...NEW_LIFECYCLE };
     this.#directory = null;
     this.#alarmAt = null;
+  }
+
+  /**
+   * On a wake-up: a room that believes it has participants but has no connection left lost their
+   * close events (a restart drops sockets without telling the object). It counts as empty from
+   * now, so its idle time and retention run, instead of it staying listed and alive forever.
+   */
+  #noticeVanishedParticipants(): void {
+    const record = this.#record;
+    if (!record || record.closed_at !== null || this.#lifecycle.empty_since !== null) return;
+    if (this.#presence.size > 0) return;
+    this.#saveLifecycle({ ...this.#lifecycle, empty_since: Date.now() });
+    this.#schedule();
   }
 
   #saveLifecycle(lifecycle: Lifecycle): void {

@@ -231,4 +231,21 @@ describe("room idle expiry", () => {
     await until(async () => (await listRooms(project)).items[0]?.participant_count === 1, "bob is counted");
     leaveAll(bob);
   });
+  it("a room whose participants vanished without close events (a restart) still becomes idle on its next wake-up", async () => {
+    const project = await createProject();
+    const stub = roomStub(env, project.id, "lost");
+    const alice = await create(project, "lost", "alice");
+    await stub.directorySettled();
+    expect(await alarmOf(project.id, "lost")).toBeNull();
+    // What a restart leaves behind: no participant on any connection, and no close event seen.
+    await runInDurableObject(stub, (_room: Room, state) => {
+      for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...ws.deserializeAttachment(), pres: null });
+    });
+    await evictDurableObject(stub, { webSockets: "hibernate" });
+    const woken = await inspect(env, project.id, "lost");
+    expect(woken.participants).toEqual([]);
+    expect(woken.lifecycle.empty_since).not.toBeNull();
+    expect(await alarmOf(project.id, "lost")).toBe((woken.lifecycle.empty_since as number) + 5 * MINUTE);
+    leaveAll(alice);
+  });
 });
