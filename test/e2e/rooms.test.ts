@@ -15,6 +15,7 @@ import {
   type RoomClosedEvent,
   type RoomJoinedEvent,
   type RoomRemovedEvent,
+  type RoomSendResult,
 } from "../../sdk/index";
 import { cuttableWebSocket, Recorder } from "./channels-helpers";
 import { baseUrl, clientFor, createTestProject, rejection } from "./helpers";
@@ -47,25 +48,10 @@ function member(key: string, id: string, userId: string): Member {
   return { client, sockets, room, messages };
 }
 
-/** Cuts a random member's socket every 30-90 ms until stopped; returns how many cuts it made. */
-function chaos(members: Member[]): { stop(): Promise<number> } {
-  let running = true;
-  let cuts = 0;
-  const loop = (async () => {
-    while (running) {
-      await new Promise((resolve) => setTimeout(resolve, 30 + Math.random() * 60));
-      if (!running) break;
-      const target = members[Math.floor(Math.random() * members.length)] as Member;
-      cuts += target.sockets.cutAll();
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return cuts;
-    },
-  };
+/** Cuts the connection of a random member (its requests in flight are resent after it reconnects). */
+function cutRandom(members: Member[]): number {
+  const target = members[Math.floor(Math.random() * members.length)] as Member;
+  return target.sockets.cutAll();
 }
 
 /** Resolves once `check()` holds, looking again after every event of the room that could change it. */
@@ -93,13 +79,19 @@ describe("rooms: chat", () => {
     expect(created).toMatchObject({ created: true, room_title: "Chaos chat", rejoined: false });
     await Promise.all(others.map((other) => other.room.join()));
 
-    const perMember = 15;
-    const cutter = chaos(members);
-    const sends = members.flatMap(({ room }, index) =>
-      Array.from({ length: perMember }, (_, n) => room.sendMessage(`${index}:${n}`)),
-    );
-    const results = await Promise.all(sends);
-    const cuts = await cutter.stop();
+    // Waves of concurrent sends from everyone; in each, a random member is cut mid-flight.
+    const waves = 5;
+    const perWave = 3;
+    const perMember = waves * perWave;
+    const results: RoomSendResult[] = [];
+    let cuts = 0;
+    for (let wave = 0; wave < waves; wave++) {
+      const sends = members.flatMap(({ room }, index) =>
+        Array.from({ length: perWave }, (_, n) => room.sendMessage(`${index}:${wave * perWave + n}`)),
+      );
+      cuts += cutRandom(members);
+      results.push(...(await Promise.all(sends)));
+    }
     const total = members.length * perMember;
 
     // Each send stored once: distinct seqs 1..total.
@@ -120,7 +112,7 @@ describe("rooms: chat", () => {
       );
       expect(new Set(mine.map((message) => message.user_id))).toEqual(new Set([members[index]?.room.userId]));
     }
-    expect(cuts).toBeGreaterThan(0);
+    expect(cuts).toBe(waves);
     // After the storm, everyone is present, once.
     for (const { room } of members) {
       await settled(room, () => room.participants.length === 4, "4 participants");
@@ -169,18 +161,19 @@ describe("rooms: shared state", () => {
     await owner.room.create({ title: "Board", visibility: "private" });
     await Promise.all(others.map((other) => other.room.join()));
 
+    // Rounds of concurrent writes from everyone; in each, a random member is cut mid-flight.
     const rounds = 12;
-    const cutter = chaos(members);
-    const updates = members.flatMap(({ room }) =>
-      Array.from({ length: rounds }, (_, n) => {
+    let cuts = 0;
+    for (let n = 0; n < rounds; n++) {
+      const updates = members.map(({ room }) => {
         const me = room.userId;
         if (n % 4 === 3) return room.deleteState(`scratch.${me}`);
         if (n % 2 === 1) return room.setState(`scratch.${me}`, { n });
         return Promise.all([room.increment("counter"), room.setState(`players.${me}.x`, n)]);
-      }),
-    );
-    await Promise.all(updates);
-    const cuts = await cutter.stop();
+      });
+      cuts += cutRandom(members);
+      await Promise.all(updates);
+    }
     const writes = members.length * (rounds / 2) * 2 + members.length * (rounds / 2);
 
     // Exactly once under resends: every increment counted once, one version per update.
@@ -196,7 +189,7 @@ describe("rooms: shared state", () => {
     }
     const snapshot = await others[0]?.room.requestState();
     expect(snapshot).toEqual({ state: expected, version: writes });
-    expect(cuts).toBeGreaterThan(0);
+    expect(cuts).toBe(rounds);
 
     // A late joiner starts from the snapshot.
     const late = member(project.keys.public, id, "eve");
