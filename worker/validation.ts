@@ -4,7 +4,7 @@ import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
 
 /** zod issues reshaped for the wire: where (a dotted path) and what. */
-function describeIssues(error: z.ZodError) {
+export function describeIssues(error: z.ZodError) {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join("."),
     message: issue.message,

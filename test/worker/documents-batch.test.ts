@@ -153,6 +153,147 @@ describe("batches", () => {
     expect(await expectStatus(secret.get("/v1/collections/other/count"), 200)).toEqual({ count: 0 });
   });
 
+  it("names the failing operation in every error: details.index and details.collection", async () => {
+    const { project, secret } = await projectWithSecret();
+    await seed(secret, "items", [{ id: "a", data: { n: 1, name: "x" } }]);
+    const uniqueIndex = { fields: ["sku"], unique: true };
+    await expectStatus(secret.post("/v1/collections/skus/indexes", uniqueIndex), 201);
+    await seed(secret, "skus", [{ id: "s1", data: { sku: "A-1" } }]);
+    const before = await outboxRows(project.id);
+    const cases: [unknown[], number, string, number, string][] = [
+      // a field operator on the wrong type
+      [
+        [
+          { op: "create", collection: "other", data: {} },
+          { op: "update", collection: "items", id: "a", operators: { name: { type: "increment", value: 1 } } },
+        ],
+        400,
+        "invalid_request",
+        1,
+        "items",
+      ],
+      // a document over the size limit
+      [
+        [
+          { op: "create", collection: "other", data: {} },
+          { op: "create", collection: "other", data: {} },
+          { op: "create", collection: "big", data: { big: "x".repeat(300_000) } },
+        ],
+        413,
+        "payload_too_large",
+        2,
+        "big",
+      ],
+      // a missing document, an If-Match mismatch, a taken id
+      [
+        [
+          { op: "create", collection: "other", data: {} },
+          { op: "delete", collection: "items", id: "missing" },
+        ],
+        404,
+        "not_found",
+        1,
+        "items",
+      ],
+      [[{ op: "update", collection: "items", id: "a", data: {}, if_match: 7 }], 409, "conflict", 0, "items"],
+      [
+        [
+          { op: "create", collection: "other", data: {} },
+          { op: "create", collection: "items", id: "a", data: {} },
+        ],
+        409,
+        "conflict",
+        1,
+        "items",
+      ],
+      // a unique index, against a stored document and against an earlier operation
+      [
+        [
+          { op: "create", collection: "skus", data: { sku: "B-1" } },
+          { op: "create", collection: "other", data: {} },
+          { op: "create", collection: "skus", data: { sku: "A-1" } },
+        ],
+        409,
+        "conflict",
+        2,
+        "skus",
+      ],
+      [
+        [
+          { op: "create", collection: "skus", data: { sku: "C-1" } },
+          { op: "create", collection: "other", data: {} },
+          { op: "create", collection: "other", data: {} },
+          { op: "create", collection: "skus", data: { sku: "C-1" } },
+          { op: "create", collection: "other", data: {} },
+        ],
+        409,
+        "conflict",
+        3,
+        "skus",
+      ],
+      // an operation that does not validate
+      [
+        [
+          { op: "create", collection: "other", data: {} },
+          { op: "update", collection: "items", id: "a" },
+        ],
+        400,
+        "invalid_request",
+        1,
+        "items",
+      ],
+      // a document written twice
+      [
+        [
+          { op: "update", collection: "items", id: "a", data: {} },
+          { op: "delete", collection: "items", id: "a" },
+        ],
+        400,
+        "invalid_request",
+        1,
+        "items",
+      ],
+    ];
+    for (const [operations, status, code, index, collection] of cases) {
+      const error = await errorOf(await secret.post("/v1/batch", { operations }));
+      expect(error, JSON.stringify(operations).slice(0, 200)).toMatchObject({ status, code });
+      expect(error.details, error.message).toMatchObject({ index, collection });
+      expect(error.message).toContain(`Operation ${index}`);
+    }
+    // The per-collection batch labels its errors the same way.
+    const local = await errorOf(
+      await secret.post("/v1/collections/items/batch", {
+        operations: [
+          { op: "create", data: {} },
+          { op: "create", data: {} },
+          { op: "update", id: "a", operators: { name: { type: "array_append", values: [1] } } },
+        ],
+      }),
+    );
+    expect(local).toMatchObject({ status: 400, code: "invalid_request" });
+    expect(local.details).toMatchObject({ index: 2, collection: "items", path: "name", operator: "array_append" });
+    const invalid = await errorOf(
+      await secret.post("/v1/collections/items/batch", { operations: [{ op: "create", data: {} }, { op: "nope" }] }),
+    );
+    expect(invalid.details).toMatchObject({ index: 1, collection: "items", issues: [{ path: "operations.1.op" }] });
+    // Nothing of any failed batch was written.
+    expect(await outboxRows(project.id)).toBe(before);
+    expect((await expectStatus<Doc>(secret.get("/v1/collections/items/documents/a"), 200)).data).toEqual({
+      n: 1,
+      name: "x",
+    });
+  });
+
+  it("keeps single-document errors without a batch index", async () => {
+    const { secret } = await projectWithSecret();
+    await seed(secret, "items", [{ id: "a", data: { name: "x" } }]);
+    const error = await errorOf(
+      await secret.patch("/v1/collections/items/documents/a", { operators: { name: { type: "increment", value: 1 } } }),
+    );
+    expect(error).toMatchObject({ status: 400, code: "invalid_request", details: { path: "name" } });
+    expect(error.details).not.toHaveProperty("index");
+  });
+
   it("limits batches to 100 operations and needs at least one", async () => {
     const { secret } = await projectWithSecret();
     const ops = (n: number) => Array.from({ length: n }, () => ({ op: "create", data: {} }));

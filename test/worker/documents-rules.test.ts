@@ -172,6 +172,47 @@ describe("rules: owner-only notes", () => {
     expect(await errorOf(await publicKey.get(`${notes}/n1`))).toMatchObject({ status: 404 });
   });
 
+  it("answers 404 to PATCH, PUT and DELETE of a document the read rule hides, 403 when only the write rule denies", async () => {
+    const { secret, u1, u2 } = await ownedNotes();
+    await setRules(secret, "notes", { ...OWNER_RULES, read: "doc.owner == auth.id || doc.shared == true" });
+    await seed(secret, "notes", [{ id: "shared1", data: { owner: "u1", shared: true } }]);
+    const before = await changeCount(secret);
+    const missing = await errorOf(await u2.patch(`${notes}/nothing`, { data: { x: 1 } }));
+    expect(missing).toMatchObject({ status: 404, code: "not_found" });
+    // Hidden (u1's private n1) looks exactly like missing, If-Match included: no version leaks.
+    const hidden = [
+      await u2.patch(`${notes}/n1`, { data: { owner: "u2" } }),
+      await u2.patch(`${notes}/n1`, { data: { owner: "u2" } }, { "If-Match": '"1"' }),
+      await u2.patch(`${notes}/n1`, { data: { owner: "u2" } }, { "If-Match": '"9"' }),
+      await u2.put(`${notes}/n1`, { data: { owner: "u2" } }),
+      await u2.delete(`${notes}/n1`),
+      await u2.delete(`${notes}/n1`, { "If-Match": '"9"' }),
+    ];
+    for (const response of hidden) {
+      const error = await errorOf(response);
+      expect(error).toMatchObject({ status: 404, code: "not_found" });
+      expect(error.message).toBe(missing.message.replace("nothing", "n1"));
+    }
+    const inBatch = await errorOf(
+      await u2.post("/v1/batch", { operations: [{ op: "delete", collection: "notes", id: "n1" }] }),
+    );
+    expect(inBatch).toMatchObject({ status: 404, code: "not_found", details: { index: 0, collection: "notes" } });
+    // Readable but not u2's to change: the write rule's 403 stays.
+    for (const response of [
+      await u2.patch(`${notes}/shared1`, { data: { owner: "u2" } }),
+      await u2.put(`${notes}/shared1`, { data: { owner: "u2" } }),
+      await u2.delete(`${notes}/shared1`),
+    ]) {
+      expect(await errorOf(response)).toMatchObject({ status: 403, code: "forbidden" });
+    }
+    expect(await changeCount(secret)).toBe(before);
+    await expectStatus(u1.patch(`${notes}/n1`, { data: { owner: "u1", seen: true } }), 200);
+    // A write-only collection (no read rule) hides nothing: its write rules decide.
+    await setRules(secret, "inbox", { create: "true", update: "true" });
+    await seed(secret, "inbox", [{ id: "i1", data: { n: 1 } }]);
+    await expectStatus(u2.patch("/v1/collections/inbox/documents/i1", { data: { n: 2 } }), 200);
+  });
+
   it("checks create against the incoming data and update against both old and new data", async () => {
     const { u1, u2, publicKey, secret } = await ownedNotes();
     await expectStatus(u1.post(notes, { id: "new1", data: { owner: "u1" } }), 201);
@@ -183,8 +224,9 @@ describe("rules: owner-only notes", () => {
     await expectStatus(u1.patch(`${notes}/n1`, { data: { text: "mine" } }), 200);
     // Giving a note away changes data.owner: refused. Taking someone's note: refused.
     expect(await errorOf(await u1.patch(`${notes}/n1`, { data: { owner: "u2" } }))).toMatchObject({ status: 403 });
-    expect(await errorOf(await u2.patch(`${notes}/n1`, { data: { owner: "u2" } }))).toMatchObject({ status: 403 });
-    expect(await errorOf(await u2.put(`${notes}/n1`, { data: { owner: "u2" } }))).toMatchObject({ status: 403 });
+    // u2 cannot read n1: to u2 it does not exist (see the test of hidden documents below).
+    expect(await errorOf(await u2.patch(`${notes}/n1`, { data: { owner: "u2" } }))).toMatchObject({ status: 404 });
+    expect(await errorOf(await u2.put(`${notes}/n1`, { data: { owner: "u2" } }))).toMatchObject({ status: 404 });
     // Deleting the owner field with an operator is an update like any other.
     expect(
       await errorOf(await u1.patch(`${notes}/n2`, { operators: { owner: { type: "delete_field" } } })),
@@ -194,7 +236,7 @@ describe("rules: owner-only notes", () => {
     // PUT on a missing id is a create, checked by the create rule.
     expect(await errorOf(await u2.put(`${notes}/fresh`, { data: { owner: "u1" } }))).toMatchObject({ status: 403 });
     await expectStatus(u2.put(`${notes}/fresh`, { data: { owner: "u2" } }), 201);
-    expect(await errorOf(await u2.delete(`${notes}/n3`))).toMatchObject({ status: 403 });
+    expect(await errorOf(await u2.delete(`${notes}/n3`))).toMatchObject({ status: 404 });
     await expectStatus(u1.delete(`${notes}/n3`), 200);
     expect((await expectStatus<Doc>(secret.get(`${notes}/n1`), 200)).data).toEqual({ owner: "u1", n: 1, text: "mine" });
   });
@@ -205,10 +247,11 @@ describe("rules: owner-only notes", () => {
     const mixed = [
       { op: "create", id: "ok", data: { owner: "u2" } },
       { op: "update", id: "m1", operators: { n: { type: "increment", value: 1 } } },
-      { op: "update", id: "n1", data: { n: 0 } },
+      { op: "update", id: "m2", data: { owner: "u1" } },
     ];
     expect(await errorOf(await u2.post("/v1/collections/notes/batch", { operations: mixed }))).toMatchObject({
       status: 403,
+      details: { index: 2, collection: "notes", operation: "update", id: "m2" },
     });
     const cross = mixed.map((op) => ({ ...op, collection: "notes" }));
     expect(await errorOf(await u2.post("/v1/batch", { operations: cross }))).toMatchObject({ status: 403 });

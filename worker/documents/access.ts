@@ -60,6 +60,16 @@ export class CollectionAccess {
   }
 
   /**
+   * True when the collection's read rule denies `doc` to this caller: such a document is
+   * `not_found` to them on reads and writes alike. A collection without a read rule hides
+   * nothing here (its write rules still decide), so write-only collections keep working.
+   */
+  hides(doc: unknown): boolean {
+    if (this.rules === null || !this.rules.read) return false;
+    return !this.allows("read", { doc });
+  }
+
+  /**
    * Like `allows`, and throws when the rule says no.
    *
    * @throws {ApiError} `forbidden`.

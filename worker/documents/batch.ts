@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ApiError } from "../errors";
+import { describeIssues } from "../validation";
 import { DataObject } from "./document";
 import { FieldOperators } from "./field-operators";
 import { MAX_BATCH_OPERATIONS } from "./limits";
@@ -32,24 +34,55 @@ const Replace = z.strictObject({
 const Delete = z.strictObject({ op: z.literal("delete"), id: DocumentId, if_match: Version.optional() });
 
 const Operation = z.discriminatedUnion("op", [Create, Update, Replace, Delete]);
-const CrossOperation = z.discriminatedUnion("op", [
+/** Operations of `POST /v1/batch`, each naming its collection. */
+export const CrossOperation = z.discriminatedUnion("op", [
   Create.extend({ collection: CollectionName }),
   Update.safeExtend({ collection: CollectionName }),
   Replace.extend({ collection: CollectionName }),
   Delete.extend({ collection: CollectionName }),
 ]);
 
-const operations = <T extends z.ZodType>(item: T) =>
-  z
-    .array(item)
+/**
+ * A batch body. Operations are validated one by one afterwards (`parseOperations`), so that an
+ * invalid operation is reported with its index.
+ */
+export const BatchBody = z.strictObject({
+  operations: z
+    .array(z.unknown())
     .min(1, "a batch needs at least one operation")
-    .max(MAX_BATCH_OPERATIONS, `a batch holds at most ${MAX_BATCH_OPERATIONS} operations`);
+    .max(MAX_BATCH_OPERATIONS, `a batch holds at most ${MAX_BATCH_OPERATIONS} operations`),
+});
 
-/** `POST /v1/collections/:collection/batch`: operations on one collection. */
-export const CollectionBatchBody = z.strictObject({ operations: operations(Operation) });
+/** Operations of `POST /v1/collections/:collection/batch`, on the route's collection. */
+export const CollectionOperation = Operation;
 
-/** `POST /v1/batch`: operations on any collections of the project, each naming its collection. */
-export const BatchBody = z.strictObject({ operations: operations(CrossOperation) });
+/**
+ * Validates each operation of a batch.
+ *
+ * @throws {ApiError} `invalid_request` for the first invalid operation, with `details.index`,
+ * `details.collection` (when `collection` is given or the operation names a valid one) and
+ * `details.issues` (paths from the body's root, e.g. `operations.2.data`).
+ */
+export function parseOperations<S extends z.ZodType>(
+  operations: readonly unknown[],
+  schema: S,
+  collection?: string,
+): z.output<S>[] {
+  return operations.map((operation, index) => {
+    const result = schema.safeParse(operation);
+    if (result.success) return result.data;
+    const named = CollectionName.safeParse((operation as { collection?: unknown } | null)?.collection);
+    const issues = describeIssues(result.error).map((issue) => ({
+      ...issue,
+      path: ["operations", index, issue.path].filter((part) => part !== "").join("."),
+    }));
+    throw new ApiError("invalid_request", `Operation ${index} of the batch is invalid.`, {
+      index,
+      collection: collection ?? (named.success ? named.data : undefined),
+      issues,
+    });
+  });
+}
 
 type BodyOp = z.output<typeof Operation>;
 

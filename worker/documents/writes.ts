@@ -20,6 +20,11 @@ const MAX_ATTEMPTS = 10;
 /** The message the write_guards trigger aborts with (migrations/0002). */
 const GUARD_MESSAGE = "flarebase_write_conflict";
 
+/** How the writes were sent: a batch labels each error with the operation that caused it. */
+export interface CommitOptions {
+  batch?: boolean;
+}
+
 /**
  * Executes writes atomically: one D1 batch (a transaction) with every document change, whose
  * outbox rows the database's triggers append in the same transaction.
@@ -31,24 +36,28 @@ const GUARD_MESSAGE = "flarebase_write_conflict";
  * concurrent writer never makes an increment or a merge lose an update. An `ifMatch` that no
  * longer holds on the re-read is the caller's `409 conflict`.
  *
- * @throws {ApiError} `not_found` (update/delete of a missing document), `conflict` (If-Match
- * mismatch, id taken, unique index, or lost races `MAX_ATTEMPTS` times), `forbidden` (a rule),
- * `invalid_request` / `payload_too_large` (the resulting data).
+ * With `batch`, an error that one operation caused carries `details.index` (its position) and
+ * `details.collection`, so the client knows which operation to fix.
+ *
+ * @throws {ApiError} `not_found` (update/delete of a missing document, or of one the read rule
+ * hides), `conflict` (If-Match mismatch, id taken, unique index, or lost races `MAX_ATTEMPTS`
+ * times), `forbidden` (a rule), `invalid_request` / `payload_too_large` (the resulting data).
  */
 export async function commitWrites(
   db: D1Database,
   projectId: string,
   ops: readonly WriteOp[],
   accessFor: (collection: string) => Promise<CollectionAccess>,
+  options: CommitOptions = {},
 ): Promise<CommittedWrites> {
   assertDistinctDocuments(ops);
   // Generated ids are fixed once, so a retry does not create under a second id.
   const ids = ops.map((op) => op.id ?? newDocumentId());
   for (let attempt = 1; ; attempt++) {
     const current = await readCurrent(db, projectId, ops);
-    const plan = await planWrites(db, projectId, ops, ids, current, accessFor);
+    const plan = await planWrites(db, projectId, ops, ids, current, accessFor, options);
     try {
-      const outcomes = await db.batch(plan.statements);
+      const outcomes = await db.batch([...plan.guards, ...plan.writes, plan.sequences]);
       const sequences = new Map<string, number>();
       for (const row of (outcomes.at(-1)?.results ?? []) as { collection: string; seq: number }[]) {
         sequences.set(row.collection, row.seq);
@@ -73,11 +82,14 @@ export async function commitWrites(
           .prepare("SELECT collection, name FROM document_indexes WHERE project_id = ? AND sql_name = ?")
           .bind(projectId, unique[1])
           .first<{ collection: string; name: string }>();
-        throw new ApiError(
+        const conflict = new ApiError(
           "conflict",
           `The write would repeat a value that the unique index "${index?.name}" of collection "${index?.collection}" allows once.`,
           { collection: index?.collection, index: index?.name },
         );
+        if (!options.batch) throw conflict;
+        const failing = await firstFailingWrite(db, plan.writes, unique[0]);
+        throw failing === undefined ? conflict : atOperation(conflict, failing, ops[failing]?.collection as string);
       }
       throw error;
     }
@@ -86,6 +98,53 @@ export async function commitWrites(
 
 function keyOf(collection: string, id: string) {
   return `${collection}\u0000${id}`;
+}
+
+/**
+ * The error of one batch operation, labelled with its position and collection. The message
+ * names the operation too, for people reading logs.
+ */
+export function atOperation(error: ApiError, index: number, collection: string): ApiError {
+  const details = typeof error.details === "object" && error.details !== null ? error.details : {};
+  return new ApiError(
+    error.code,
+    `Operation ${index}: ${error.message}`,
+    { ...details, index, collection },
+    {
+      status: error.status,
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Which write of a batch breaks a unique index. SQLite names the index, not the statement, so
+ * the writes are replayed in growing prefixes (a binary search) inside transactions that always
+ * roll back: the guard table's trigger aborts each probe at its end. Runs only on the error path.
+ */
+async function firstFailingWrite(
+  db: D1Database,
+  writes: readonly D1PreparedStatement[],
+  failure: string,
+): Promise<number | undefined> {
+  const rollback = db.prepare("INSERT INTO write_guards (reason) VALUES ('unique index probe')");
+  const prefixFails = async (length: number) => {
+    try {
+      await db.batch([...writes.slice(0, length), rollback]);
+    } catch (error) {
+      return String((error as Error).message ?? error).includes(failure);
+    }
+    return false;
+  };
+  let low = 1;
+  let high = writes.length;
+  if (!(await prefixFails(high))) return undefined; // a concurrent write changed things
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (await prefixFails(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low - 1;
 }
 
 function assertDistinctDocuments(ops: readonly WriteOp[]) {
@@ -97,7 +156,7 @@ function assertDistinctDocuments(ops: readonly WriteOp[]) {
       throw new ApiError(
         "invalid_request",
         `Operation ${index} writes "${op.collection}/${op.id}" again: a batch may write each document once.`,
-        { index },
+        { index, collection: op.collection },
       );
     }
     seen.add(key);
@@ -139,6 +198,7 @@ async function planWrites(
   ids: readonly string[],
   current: Map<string, DocumentRow>,
   accessFor: (collection: string) => Promise<CollectionAccess>,
+  options: CommitOptions,
 ) {
   const now = new Date().toISOString();
   const guards: D1PreparedStatement[] = [];
@@ -153,6 +213,27 @@ async function planWrites(
     const row = current.get(keyOf(collection, id));
     const stored = row ? (JSON.parse(row.data) as DocumentData) : undefined;
     changes.set(collection, (changes.get(collection) ?? 0) + 1);
+    try {
+      planOperation(op, id, row, stored, access);
+    } catch (error) {
+      throw options.batch && error instanceof ApiError ? atOperation(error, index, collection) : error;
+    }
+  }
+
+  /** Adds one operation's statements and result, after its checks; throws what the op breaks. */
+  function planOperation(
+    op: WriteOp,
+    id: string,
+    row: DocumentRow | undefined,
+    stored: DocumentData | undefined,
+    access: CollectionAccess,
+  ) {
+    const { collection } = op;
+    // A document the caller may not read is missing to them, on writes as on reads, so neither
+    // its version (If-Match) nor the update/delete rule's answer reveals that it exists.
+    if (op.op !== "create" && stored !== undefined && access.hides(stored)) {
+      throw new ApiError("not_found", `No document "${id}" in collection "${collection}".`, { collection, id });
+    }
 
     if (op.op !== "create" && op.ifMatch !== undefined && row?.version !== op.ifMatch) {
       throw new ApiError(
@@ -189,7 +270,7 @@ async function planWrites(
         id,
         document: { id, data, version: 1, created_at: now, updated_at: now },
       });
-      continue;
+      return;
     }
 
     if (!row || stored === undefined) {
@@ -212,7 +293,7 @@ async function planWrites(
           .bind(projectId, collection, id),
       );
       results.push({ op: "delete", collection, id, version: row.version });
-      continue;
+      return;
     }
 
     const base = op.op === "update" ? { ...stored, ...op.data } : op.data;
@@ -236,7 +317,7 @@ async function planWrites(
       "SELECT collection, seq FROM collection_sequences WHERE project_id = ? AND collection IN (SELECT value FROM json_each(?))",
     )
     .bind(projectId, JSON.stringify([...changes.keys()]));
-  return { statements: [...guards, ...writes, sequences], results, changes };
+  return { guards, writes, sequences, results, changes };
 }
 
 function finalData(data: DocumentData, op: WriteOp, now: string): DocumentData {

@@ -3,7 +3,14 @@ import type { AppEnv } from "../app-env";
 import { requireAuth } from "../auth/auth-context";
 import { CollectionAccess } from "../documents/access";
 import { afterCommit } from "../documents/after-commit";
-import { BatchBody, batchResult, CollectionBatchBody, toWriteOp } from "../documents/batch";
+import {
+  BatchBody,
+  batchResult,
+  CollectionOperation,
+  CrossOperation,
+  parseOperations,
+  toWriteOp,
+} from "../documents/batch";
 import { CollectionParams } from "../documents/names";
 import type { WriteOp } from "../documents/write-ops";
 import { commitWrites } from "../documents/writes";
@@ -22,7 +29,7 @@ async function commitBatch(c: Context<AppEnv>, ops: WriteOp[]) {
     }
     return access;
   };
-  const committed = await commitWrites(c.env.DB, projectId, ops, accessFor);
+  const committed = await commitWrites(c.env.DB, projectId, ops, accessFor, { batch: true });
   afterCommit(c.env, (promise) => c.executionCtx.waitUntil(promise), projectId, committed);
   return c.json({ results: committed.results.map(batchResult) });
 }
@@ -37,16 +44,16 @@ export const batchRoutes = new Hono<AppEnv>()
     const body = await readJson(c, BatchBody);
     return commitBatch(
       c,
-      body.operations.map((op) => toWriteOp(op, op.collection)),
+      parseOperations(body.operations, CrossOperation).map((op) => toWriteOp(op, op.collection)),
     );
   })
 
   /** `POST /v1/collections/:collection/batch`: operations on one collection. */
   .post("/collections/:collection/batch", requireAuth, async (c) => {
     const { collection } = readParams(c, CollectionParams);
-    const body = await readJson(c, CollectionBatchBody);
+    const body = await readJson(c, BatchBody);
     return commitBatch(
       c,
-      body.operations.map((op) => toWriteOp(op, collection)),
+      parseOperations(body.operations, CollectionOperation, collection).map((op) => toWriteOp(op, collection)),
     );
   });
