@@ -6,17 +6,10 @@
  *
  * @module
  */
+import type { RoomListing } from "./room-protocol";
 
 /** A room as the directory lists it (times are ISO-8601 UTC, as in every REST resource). */
-export interface DirectoryEntry {
-  id: string;
-  title: string;
-  participant_count: number;
-  max_participants: number;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  last_activity_at: string;
-}
+export type DirectoryEntry = RoomListing;
 
 interface DirectoryRow extends Omit<DirectoryEntry, "metadata"> {
   metadata: string;

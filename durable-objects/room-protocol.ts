@@ -178,6 +178,20 @@ export const RoomInfo = z.object({
 });
 export type RoomInfo = z.infer<typeof RoomInfo>;
 
+/**
+ * A public room as the directory lists it (`GET /v1/rooms`; times are ISO-8601 UTC, as in every
+ * REST resource). Here so the directory and the SDK share one definition.
+ */
+export interface RoomListing {
+  id: string;
+  title: string;
+  participant_count: number;
+  max_participants: number;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  last_activity_at: string;
+}
+
 /** A participant: one per user id, however many connections (tabs) the user has. */
 export const Participant = z.object({
   user_id: z.string(),

@@ -1,17 +1,9 @@
+import type { RoomListing } from "../../durable-objects/room-protocol.js";
 import type { Credentials } from "../client.js";
 import { type CallOptions, DEFAULT_TIMEOUT_MS, defaultFetch, request, type Transport } from "../http.js";
 import type { RealtimeCore } from "./socket.js";
 
-/** A public room as `GET /v1/rooms` lists it (times are ISO-8601 UTC). */
-export interface RoomListing {
-  id: string;
-  title: string;
-  participant_count: number;
-  max_participants: number;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  last_activity_at: string;
-}
+export type { RoomListing };
 
 /** A page of the room directory, newest rooms first. */
 export interface RoomList {
