@@ -209,6 +209,60 @@ describe("count and aggregates", () => {
     expect(two.groups.reduce((n, g) => n + g.count, 0)).toBe(5);
   });
 
+  it("orders groups like a list sorted by the group_by fields: typed, numbers numerically", async () => {
+    const { secret } = await projectWithSecret();
+    const values: unknown[] = [10, 9, 100, -2, 2.5, "9", "10", "b", "a", true, false, null, [1], { a: 1 }];
+    await seed(secret, "mixed", [
+      ...values.map((v, i) => ({ data: { v, w: i % 2 } })),
+      { data: { w: 1 } }, // a missing v groups with null
+      { data: { v: 9, w: 0 } },
+    ]);
+    type Group = { key: Record<string, unknown>; count: number };
+    const one = await expectStatus<{ groups: Group[] }>(
+      secret.get("/v1/collections/mixed/aggregate?operation=count&group_by=v"),
+      200,
+    );
+    expect(one.groups.map((g) => g.key.v)).toEqual([
+      null,
+      false,
+      true,
+      -2,
+      2.5,
+      9,
+      10,
+      100,
+      "10",
+      "9",
+      "a",
+      "b",
+      [1],
+      { a: 1 },
+    ]);
+    expect(one.groups.find((g) => g.key.v === 9)?.count).toBe(2);
+    expect(one.groups[0]?.count).toBe(2);
+    // The list of the same sort, and the in-memory comparator, give the same order.
+    const keys = parseSort("v");
+    const listed = await expectStatus<Page>(secret.get("/v1/collections/mixed/documents?sort=v&limit=100"), 200);
+    const distinct = (items: unknown[]) =>
+      items.filter((v, i) => i === 0 || JSON.stringify(v ?? null) !== JSON.stringify(items[i - 1] ?? null));
+    expect(distinct(listed.items.map((d) => d.data.v)).map((v) => v ?? null)).toEqual(one.groups.map((g) => g.key.v));
+    expect([...one.groups].reverse().sort((a, b) => compareForSort(a.key, b.key, keys))).toEqual(one.groups);
+    // Several fields: the first decides, the next breaks ties, each typed.
+    const two = await expectStatus<{ groups: Group[] }>(
+      secret.get(`/v1/collections/mixed/aggregate?operation=count&group_by=w,v&filter=${enc("v >= 2.5 && v <= 100")}`),
+      200,
+    );
+    expect(two.groups.map((g) => [g.key.w, g.key.v])).toEqual([
+      [0, 2.5],
+      [0, 9],
+      [0, 10],
+      [0, 100],
+      [1, 9],
+    ]);
+    const both = parseSort("w,v");
+    expect([...two.groups].reverse().sort((a, b) => compareForSort(a.key, b.key, both))).toEqual(two.groups);
+  });
+
   it("rejects unknown operations, missing fields and bad group_by paths", async () => {
     const { secret } = await people();
     for (const query of [

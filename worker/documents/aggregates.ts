@@ -1,5 +1,5 @@
 import { ApiError } from "../errors";
-import { FIELD_SEGMENT, type FilterNode, MAX_PATH_SEGMENTS, parseListFilter } from "../query";
+import { compileOrderBy, FIELD_SEGMENT, type FilterNode, MAX_PATH_SEGMENTS, parseListFilter } from "../query";
 import { jsonPathLiteral } from "../query/compile-sql";
 import type { CollectionAccess } from "./access";
 import { MAX_AGGREGATE_GROUPS } from "./limits";
@@ -94,7 +94,7 @@ function aggregateSql(operation: AggregateOperation, field: string[] | null): st
 /**
  * Runs one aggregate in SQL under the caller's list rule. With `group_by`, one row per distinct
  * combination of the fields' JSON values (a missing field groups with null), at most
- * `MAX_AGGREGATE_GROUPS`, ordered by key.
+ * `MAX_AGGREGATE_GROUPS`, ordered by key as a list sorted by the group_by fields would be.
  */
 export async function aggregateDocuments(
   db: D1Database,
@@ -119,10 +119,18 @@ export async function aggregateDocuments(
   }
   const keys = request.groupBy.map((path, i) => `coalesce(d.data -> ${jsonPathLiteral(path)}, 'null') AS g${i}`);
   const names = request.groupBy.map((_, i) => `g${i}`).join(", ");
+  // Groups come in the order a list sorted by the group_by fields has (the filter language's typed
+  // order: null < false < true < numbers < strings < …, numbers numerically), so `compareForSort`
+  // on the keys agrees. Every term depends on the group's key alone; the key's JSON text breaks the
+  // remaining ties (1 and 1.0 are distinct keys of equal value).
+  const order = compileOrderBy(
+    request.groupBy.map((path) => ({ path, desc: false })),
+    { column: "d.data" },
+  );
   const { results } = await db
     .prepare(
       `SELECT ${keys.join(", ")}, ${value} AS result, count(*) AS n FROM documents d WHERE ${where.sql}
-       GROUP BY ${names} ORDER BY ${names} LIMIT ?`,
+       GROUP BY ${names} ORDER BY ${order}, ${names} LIMIT ?`,
     )
     .bind(...where.params, MAX_AGGREGATE_GROUPS + 1)
     .all<Record<string, unknown>>();
