@@ -150,6 +150,39 @@ describe("rooms: chat", () => {
   });
 });
 
+describe("rooms: exactly once", () => {
+  it("resends sends whose acks were lost, with their ids: each message stored once, each increment applied once", async () => {
+    const { project } = await createTestProject();
+    const id = uniqueRoom();
+    const ann = member(project.keys.public, id, "ann");
+    await ann.room.create("Once");
+    const ben = member(project.keys.public, id, "ben");
+    await ben.room.join();
+
+    // The room applies these, but their acks never reach Ann's SDK…
+    const [socket] = ann.sockets.live;
+    if (!socket) throw new Error("no socket");
+    socket.drop = (frame) => frame.type === "ack";
+    const pending = Promise.all([
+      ann.room.sendMessage("one"),
+      ann.room.increment("n", 10),
+      ann.room.sendMessage("two"),
+    ]);
+    await ben.messages.count(2);
+    await settled(ben.room, () => ben.room.version === 1, "version 1");
+    // …then the connection dies: the SDK reconnects and resends all three with the same ids.
+    socket.cut();
+    const [one, increment, two] = await pending;
+    expect([one.seq, one.duplicate, two.seq, two.duplicate]).toEqual([1, true, 2, true]);
+    expect(increment).toMatchObject({ version: 1, duplicate: true });
+    expect(ann.room.state).toEqual({ n: 10 });
+    expect(await ann.room.sendMessage("three")).toMatchObject({ seq: 3, duplicate: false });
+    await ben.messages.count(3);
+    expect(ben.messages.items.map((message) => message.content)).toEqual(["one", "two", "three"]);
+    expect(await ben.room.requestState()).toEqual({ state: { n: 10 }, version: 1 });
+  });
+});
+
 describe("rooms: shared state", () => {
   it("concurrent set/increment/delete with reconnects: every client ends with the same state and version", {
     timeout: 20_000,
