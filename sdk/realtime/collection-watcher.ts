@@ -4,6 +4,7 @@ import type { Filter } from "../collection-query.js";
 import type { FlarebaseError } from "../errors.js";
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import type { ReconnectOptions } from "./policy.js";
+import { standaloneCore } from "./standalone.js";
 import { type ChangeEvent, CollectionSubscription, type SnapshotEvent } from "./watcher.js";
 
 /**
@@ -84,22 +85,10 @@ export class CollectionWatcher<T extends object = DocumentData> {
     readonly filters?: Filter,
     options: CollectionWatcherOptions = {},
   ) {
-    let core: ConstructorParameters<typeof CollectionSubscription>[0];
-    if (typeof keyOrCore === "string") {
-      const url = options.url ?? (globalThis as { location?: { origin?: string } }).location?.origin;
-      if (!url)
-        throw new TypeError(
-          "CollectionWatcher: pass the server's URL: new CollectionWatcher(name, key, filters, { url }).",
-        );
-      const key = keyOrCore;
-      core = {
-        url: url.replace(/\/+$/, ""),
-        WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
-        credentials: async () => ({ token: null, key }),
-      };
-    } else {
-      core = keyOrCore;
-    }
+    const core =
+      typeof keyOrCore === "string"
+        ? standaloneCore({ ...options, key: keyOrCore }, "new CollectionWatcher(name, key, filters, { url })")
+        : keyOrCore;
     this.subscription = new CollectionSubscription<T>(core, collection, filters, {
       snapshot: options.snapshot,
       reconnect: options.reconnect,

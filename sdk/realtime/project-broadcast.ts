@@ -3,6 +3,7 @@ import type { Channel, ChannelMessage, PublishResult } from "./channel.js";
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import type { ReconnectOptions } from "./policy.js";
 import { Realtime } from "./realtime.js";
+import { standaloneCore } from "./standalone.js";
 
 /** The project's reserved channel (durable-objects/protocol.ts `BROADCAST_CHANNEL`). */
 export const BROADCAST_CHANNEL = "_broadcast";
@@ -66,16 +67,8 @@ export class ProjectBroadcast {
     options: ProjectBroadcastOptions = {},
   ) {
     if (typeof keyOrRealtime === "string") {
-      const url = options.url ?? (globalThis as { location?: { origin?: string } }).location?.origin;
-      if (!url)
-        throw new TypeError("ProjectBroadcast: pass the server's URL: new ProjectBroadcast(key, id, name, { url }).");
-      const key = keyOrRealtime;
       this.#owned = new Realtime(
-        {
-          url: url.replace(/\/+$/, ""),
-          WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
-          credentials: async () => ({ token: null, key }),
-        },
+        standaloneCore({ ...options, key: keyOrRealtime }, "new ProjectBroadcast(key, id, name, { url })"),
         { reconnect: options.reconnect },
       );
     } else {
