@@ -22,9 +22,12 @@ export class SharedState {
     return this.#version;
   }
 
-  /** Takes a snapshot (a hello, or the answer to `state_get`) unless the copy is already newer. */
-  replace(state: JsonObject, version: number): boolean {
-    if (version < this.#version) return false;
+  /**
+   * Takes a snapshot unless the copy is already newer. `force` for a hello: it is the room's state
+   * as of now even with a lower version (a room deleted after its retention and created again).
+   */
+  replace(state: JsonObject, version: number, force = false): boolean {
+    if (version < this.#version && !force) return false;
     this.#state = state;
     this.#version = version;
     return true;

@@ -432,7 +432,7 @@ export class Room {
     this.#info = hello.room;
     const gap = this.#cursor.onHello(hello);
     const changes = this.#participants.sync(hello.participants, !reconnect);
-    this.#shared.replace(hello.state, hello.version);
+    this.#shared.replace(hello.state, hello.version, true);
     const joined: RoomJoinedEvent = {
       room_id: hello.room.id,
       room_title: hello.room.title,
