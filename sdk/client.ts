@@ -1,5 +1,6 @@
 import { type AuthApi, createAuthApi } from "./auth.js";
 import { createCollection } from "./collection.js";
+import { createCollectionsApi } from "./collections.js";
 import {
   type CallOptions,
   checkTimeout,
@@ -173,6 +174,7 @@ export function createClient(options: ClientOptions): FlarebaseClient {
     ...createRealtimeApi(core, options.realtime),
     health: (callOptions) => request(core, "GET", "/health", callOptions),
     collection: (name) => createCollection(core, name),
+    collections: createCollectionsApi(core),
     setToken(next) {
       token = next;
       for (const listener of listeners) listener();

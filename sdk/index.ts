@@ -28,6 +28,7 @@ export type { AggregateQuery, Collection, CreateOptions, DeleteOptions, WriteOpt
 export { writeBatch } from "./collection-batch.js";
 export { arrayAppend, arrayRemove, deleteField, increment, serverTimestamp } from "./collection-operators.js";
 export type { Filter, FilterObject, FilterScalar, ListQuery } from "./collection-query.js";
+export type { CollectionsApi } from "./collections.js";
 export type {
   ClientErrorCode,
   FlarebaseErrorCode,

@@ -411,6 +411,20 @@ describe("collection writes", () => {
     ]);
   });
 
+  it("pages through the project's collections with client.collections.list (secret key only)", async () => {
+    const { secretClient, publicClient } = await createTestProject();
+    for (const name of ["gamma", "alpha", "beta"]) await secretClient.collection(name).create({ n: 1 });
+    await secretClient.collection("alpha").create({ n: 2 });
+    const first = await secretClient.collections.list({ limit: 2 });
+    expect(first.items).toEqual([
+      { name: "alpha", documents: 2, last_seq: 2 },
+      { name: "beta", documents: 1, last_seq: 1 },
+    ]);
+    const second = await secretClient.collections.list({ limit: 2, cursor: first.next_cursor });
+    expect(second).toEqual({ items: [{ name: "gamma", documents: 1, last_seq: 1 }], next_cursor: null });
+    expect((await flarebaseError(() => publicClient.collections.list())).code).toBe("forbidden");
+  });
+
   it("writes across collections with writeBatch and field operators, all or nothing", async () => {
     const client = project.secretClient;
     const inventory = client.collection<{ stock: number; tags: string[]; note?: string }>("inventory");
@@ -530,17 +544,15 @@ describe("security rules through the SDK", () => {
     expect((await bob.aggregate({ operation: "count", groupBy: "owner" })).groups).toEqual([
       { key: { owner: "bob" }, result: 1, count: 1 },
     ]);
-    // A batch with one forbidden operation writes nothing.
+    // A batch with one operation on a note Bob cannot see writes nothing, and names that operation.
     expect(
-      (
-        await flarebaseError(() =>
-          bob.batch([
-            { op: "create", id: "bob-2", data: { owner: "bob", text: "b2" } },
-            { op: "delete", id: mine.id },
-          ]),
-        )
-      ).code,
-    ).toBe("forbidden");
+      await flarebaseError(() =>
+        bob.batch([
+          { op: "create", id: "bob-2", data: { owner: "bob", text: "b2" } },
+          { op: "delete", id: mine.id },
+        ]),
+      ),
+    ).toMatchObject({ code: "not_found", details: { index: 1, collection: "notes" } });
     expect(await bob.count()).toBe(1);
 
     expect(await alice.update(mine.id, { owner: "alice", text: "edited" })).toMatchObject({ version: 2 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareForSort, matches, parseExpression, parseSort } from "../../worker/query";
-import { type Doc, enc, expectStatus, type Page, projectWithSecret, seed } from "./documents-helpers";
+import { type Doc, enc, expectStatus, type Page, projectWithSecret, seed, setRules } from "./documents-helpers";
 import { errorOf } from "./helpers";
 
 const list = "/v1/collections/people/documents";
@@ -155,6 +155,57 @@ describe("document lists", () => {
       items: [],
       next_cursor: null,
     });
+  });
+});
+
+describe("the collection list", () => {
+  type CollectionsPage = { items: { name: string; documents: number; last_seq: number }[]; next_cursor: string | null };
+
+  it("pages through the project's collections by name with limit and cursor", async () => {
+    const { secret } = await projectWithSecret();
+    for (const [name, count] of [
+      ["c", 3],
+      ["a", 1],
+      ["e", 2],
+      ["b", 1],
+      ["d", 1],
+    ] as const) {
+      await seed(
+        secret,
+        name,
+        Array.from({ length: count }, (_, i) => ({ data: { i } })),
+      );
+    }
+    await setRules(secret, "f", { read: "true" }); // settings only: listed with no documents
+    const page = (query: string) => expectStatus<CollectionsPage>(secret.get(`/v1/collections${query}`), 200);
+
+    const all = await page("");
+    expect(all.items.map((c) => c.name)).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect(all.next_cursor).toBeNull();
+    expect(all.items.find((c) => c.name === "c")).toEqual({ name: "c", documents: 3, last_seq: 3 });
+    expect(all.items.find((c) => c.name === "f")).toEqual({ name: "f", documents: 0, last_seq: 0 });
+
+    const first = await page("?limit=2");
+    expect(first.items.map((c) => c.name)).toEqual(["a", "b"]);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    // A collection that appears before the cursor does not shift the next page.
+    await seed(secret, "aa", [{ data: {} }]);
+    const second = await page(`?limit=2&cursor=${enc(first.next_cursor ?? "")}`);
+    expect(second.items.map((c) => c.name)).toEqual(["c", "d"]);
+    const third = await page(`?limit=2&cursor=${enc(second.next_cursor ?? "")}`);
+    expect(third.items.map((c) => c.name)).toEqual(["e", "f"]);
+    expect(third.next_cursor).toBeNull();
+    // Exactly one page's worth left: the page before it already knows nothing follows.
+    const exact = await page("?limit=7");
+    expect(exact.items).toHaveLength(7);
+    expect(exact.next_cursor).toBeNull();
+
+    for (const query of ["?limit=0", "?limit=1001", "?limit=x", "?cursor=%27%20OR%201%3D1", "?cursor=9a"]) {
+      expect(await errorOf(await secret.get(`/v1/collections${query}`)), query).toMatchObject({
+        status: 400,
+        code: "invalid_request",
+      });
+    }
   });
 });
 

@@ -27,3 +27,6 @@ export const DEFAULT_RETENTION_MAX_CHANGES = 10_000;
 export const DEFAULT_RETENTION_MAX_AGE_SECONDS = 7 * 24 * 3600;
 /** Most changes one read of the change feed returns. */
 export const MAX_CHANGES_PAGE = 1000;
+/** Page size of `GET /v1/collections` when `limit` is not given, and its largest page. */
+export const DEFAULT_COLLECTIONS_PAGE = 100;
+export const MAX_COLLECTIONS_PAGE = 1000;

@@ -19,20 +19,27 @@ export async function getDocument(
 }
 
 /**
- * The collections of a project: every collection that has been written to or has settings,
- * ordered by name. Counting runs over the primary key, one range per collection.
+ * One page of a project's collections: every collection that has been written to or has
+ * settings, ordered by name, after the name `after` (a keyset cursor, so a page is never skipped
+ * or repeated while collections appear). Counting runs over the primary key, one range per
+ * collection of the page.
  */
-export async function listCollections(db: D1Database, projectId: string): Promise<CollectionInfo[]> {
+export async function listCollections(
+  db: D1Database,
+  projectId: string,
+  page: { after?: string | undefined; limit: number },
+): Promise<{ items: CollectionInfo[]; next_cursor: string | null }> {
   const { results } = await db
     .prepare(
       `SELECT c.collection AS name,
          (SELECT count(*) FROM documents d WHERE d.project_id = ?1 AND d.collection = c.collection) AS documents,
          coalesce((SELECT s.seq FROM collection_sequences s WHERE s.project_id = ?1 AND s.collection = c.collection), 0) AS last_seq
-       FROM (SELECT collection FROM collection_sequences WHERE project_id = ?1
-             UNION SELECT collection FROM collection_settings WHERE project_id = ?1) c
-       ORDER BY c.collection LIMIT 1000`,
+       FROM (SELECT collection FROM collection_sequences WHERE project_id = ?1 AND collection > ?2
+             UNION SELECT collection FROM collection_settings WHERE project_id = ?1 AND collection > ?2) c
+       ORDER BY c.collection LIMIT ?3`,
     )
-    .bind(projectId)
+    .bind(projectId, page.after ?? "", page.limit + 1)
     .all<CollectionInfo>();
-  return results;
+  const items = results.slice(0, page.limit);
+  return { items, next_cursor: results.length > page.limit ? (items.at(-1)?.name ?? null) : null };
 }

@@ -7,9 +7,9 @@ import { afterCommit } from "../documents/after-commit";
 import { aggregateDocuments, parseAggregateRequest } from "../documents/aggregates";
 import { DataObject, etagOf, parseIfMatch, type StoredDocument } from "../documents/document";
 import { FieldOperators } from "../documents/field-operators";
-import { MAX_CHANGES_PAGE } from "../documents/limits";
+import { DEFAULT_COLLECTIONS_PAGE, MAX_CHANGES_PAGE, MAX_COLLECTIONS_PAGE } from "../documents/limits";
 import { countDocuments, listDocuments, parseListOptions } from "../documents/list-query";
-import { CollectionParams, DocumentId, DocumentParams } from "../documents/names";
+import { CollectionName, CollectionParams, DocumentId, DocumentParams } from "../documents/names";
 import { readChanges } from "../documents/outbox";
 import { getDocument, listCollections } from "../documents/store";
 import type { WriteOp } from "../documents/write-ops";
@@ -34,6 +34,12 @@ const ChangesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_CHANGES_PAGE).default(100),
 });
 
+/** `GET /v1/collections`: the cursor is the last name of the previous page. */
+const CollectionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_COLLECTIONS_PAGE).default(DEFAULT_COLLECTIONS_PAGE),
+  cursor: CollectionName.optional(),
+});
+
 const searchParams = (c: Context<AppEnv>) => new URL(c.req.url).searchParams;
 
 /** Runs one write and answers with the stored document (or the deletion). */
@@ -56,7 +62,8 @@ async function write(c: Context<AppEnv>, op: WriteOp) {
 export const documentRoutes = new Hono<AppEnv>()
   /** The project's collections (secret key). */
   .get("/", requireAuth, requireSecretKey, async (c) => {
-    return c.json({ items: await listCollections(c.env.DB, c.var.auth.projectId), next_cursor: null });
+    const query = readQuery(c, CollectionsQuery);
+    return c.json(await listCollections(c.env.DB, c.var.auth.projectId, { after: query.cursor, limit: query.limit }));
   })
 
   .get("/:collection/documents", requireAuth, async (c) => {
