@@ -258,6 +258,7 @@ describe("batches", () => {
       const error = await errorOf(await secret.post("/v1/batch", { operations }));
       expect(error, JSON.stringify(operations).slice(0, 200)).toMatchObject({ status, code });
       expect(error.details, error.message).toMatchObject({ index, collection });
+      if (collection === "skus") expect(error.details).toMatchObject({ index_name: "sku" });
       expect(error.message).toContain(`Operation ${index}`);
     }
     // The per-collection batch labels its errors the same way.

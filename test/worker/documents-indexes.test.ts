@@ -96,7 +96,11 @@ describe("indexes", () => {
       201,
     );
     const clash = await errorOf(await secret.post("/v1/collections/users/documents", { data: { email: "u1@x.test" } }));
-    expect(clash).toMatchObject({ status: 409, code: "conflict", details: { collection: "users", index: "email" } });
+    expect(clash).toMatchObject({
+      status: 409,
+      code: "conflict",
+      details: { collection: "users", index_name: "email" },
+    });
     // Documents without the field never clash.
     await expectStatus(secret.post("/v1/collections/users/documents", { data: {} }), 201);
     await expectStatus(secret.post("/v1/collections/users/documents", { data: {} }), 201);

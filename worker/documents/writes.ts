@@ -85,7 +85,8 @@ export async function commitWrites(
         const conflict = new ApiError(
           "conflict",
           `The write would repeat a value that the unique index "${index?.name}" of collection "${index?.collection}" allows once.`,
-          { collection: index?.collection, index: index?.name },
+          // `index_name`, not `index`: in a batch, `details.index` is the failing operation's position.
+          { collection: index?.collection, index_name: index?.name },
         );
         if (!options.batch) throw conflict;
         const failing = await firstFailingWrite(db, plan.writes, unique[0]);
