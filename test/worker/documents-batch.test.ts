@@ -259,7 +259,7 @@ describe("batches", () => {
       expect(error, JSON.stringify(operations).slice(0, 200)).toMatchObject({ status, code });
       expect(error.details, error.message).toMatchObject({ index, collection });
       if (collection === "skus") expect(error.details).toMatchObject({ index_name: "sku" });
-      expect(error.message).toContain(`Operation ${index}`);
+      expect(error.message).toMatch(new RegExp(`^Operation ${index}: `));
     }
     // The per-collection batch labels its errors the same way.
     const local = await errorOf(

@@ -76,7 +76,7 @@ export function parseOperations<S extends z.ZodType>(
       ...issue,
       path: ["operations", index, issue.path].filter((part) => part !== "").join("."),
     }));
-    throw new ApiError("invalid_request", `Operation ${index} of the batch is invalid.`, {
+    throw new ApiError("invalid_request", `Operation ${index}: invalid operation (see details.issues).`, {
       index,
       collection: collection ?? (named.success ? named.data : undefined),
       issues,

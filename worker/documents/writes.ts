@@ -156,7 +156,7 @@ function assertDistinctDocuments(ops: readonly WriteOp[]) {
     if (seen.has(key)) {
       throw new ApiError(
         "invalid_request",
-        `Operation ${index} writes "${op.collection}/${op.id}" again: a batch may write each document once.`,
+        `Operation ${index}: "${op.collection}/${op.id}" is written again, and a batch may write each document once.`,
         { index, collection: op.collection },
       );
     }
