@@ -368,14 +368,19 @@ export abstract class SocketHub extends DurableObject<Env> {
       live.add(server);
       this.#lastSeen.set(server, now);
     } catch (error) {
+      // The client gets a fresh, plain socket that says why and closes at once: workerd delivers
+      // the close of a hibernatable socket closed before its upgrade completes only seconds later.
+      this.#close(server, CLOSE_CODES.going_away, "refused");
       if (error instanceof HubRefusal) {
-        server.send(errorFrame(null, error.code, error.message, error.details));
-        this.#close(server, error.closeCode, error.code);
-      } else {
-        console.error(`${this.constructor.name}: onConnect failed`, error);
-        server.send(errorFrame(null, "internal", "The connection could not be set up; reconnect."));
-        this.#close(server, CLOSE_CODES.internal, "internal");
+        return refuseSocket(error.code, error.message, error.closeCode, {
+          subprotocol: params.subprotocol,
+          details: error.details,
+        });
       }
+      console.error(`${this.constructor.name}: onConnect failed`, error);
+      return refuseSocket("internal", "The connection could not be set up; reconnect.", CLOSE_CODES.internal, {
+        subprotocol: params.subprotocol,
+      });
     }
     return new Response(null, {
       status: 101,
