@@ -9,7 +9,13 @@
 import { availableParallelism, cpus } from "node:os";
 
 /** Every benchmark, in the order they run. */
-const BENCHES = ["./sdk-size.mjs", "./channels/index.mjs", "./channels/memory.mjs", "./documents/index.mjs"];
+const BENCHES = [
+  "./sdk-size.mjs",
+  "./channels/index.mjs",
+  "./channels/memory.mjs",
+  "./documents/index.mjs",
+  "./watchers/index.mjs",
+];
 
 /** Renders rows as an aligned text table; numbers are right-aligned with thousands separators. */
 export function formatTable(rows) {
