@@ -23,7 +23,7 @@ const SEED_CHUNK = 10_000;
 const MODULO = 1000;
 /** The page size: every match fits one page, so a scan cannot stop early. */
 const PAGE = 100;
-const LIST_SAMPLES = { scan: 60, indexed: 300 };
+const LIST_SAMPLES = { scan: 100, indexed: 300 };
 const INSERTS = { single: 300, batch: 40 };
 const BATCH = 100;
 const IN_FLIGHT = 4;
