@@ -25,6 +25,15 @@ const ENTRIES = [
 export const client = createClient({ url: "https://flarebase.example" });`,
   },
   {
+    // The realtime core on its own: a reconnecting, resuming socket and one channel (what a page
+    // that only listens to announcements ships), the closest match to partysocket.
+    library: "flarebase (ours)",
+    package: null,
+    uses: "ProjectBroadcast",
+    source: `import { ProjectBroadcast } from "./sdk/index.ts";
+export const broadcast = new ProjectBroadcast("pk_demo", "user-1", "Ann", { url: "https://flarebase.example" });`,
+  },
+  {
     library: "partysocket",
     package: "partysocket",
     uses: "PartySocket",

@@ -1,8 +1,8 @@
 import type { WebSocketConstructor } from "../client.js";
-import type { Channel, ChannelMessage, PublishResult } from "./channel.js";
+import { Channel, type ChannelMessage, type PublishResult } from "./channel.js";
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import type { ReconnectOptions } from "./policy.js";
-import { Realtime } from "./realtime.js";
+import type { Realtime } from "./realtime.js";
 import { standaloneCore } from "./standalone.js";
 
 /** The project's reserved channel (durable-objects/protocol.ts `BROADCAST_CHANNEL`). */
@@ -50,7 +50,6 @@ export class ProjectBroadcast {
   readonly channel: Channel;
   #messages = new Emitter<BroadcastMessage>();
   #unsubscribe: Unsubscribe | null = null;
-  readonly #owned: Realtime | null;
 
   /**
    * @param apiKey the project's public key (a secret key only on a server)
@@ -66,16 +65,18 @@ export class ProjectBroadcast {
     readonly userName: string,
     options: ProjectBroadcastOptions = {},
   ) {
-    if (typeof keyOrRealtime === "string") {
-      this.#owned = new Realtime(
-        standaloneCore({ ...options, key: keyOrRealtime }, "new ProjectBroadcast(key, id, name, { url })"),
-        { reconnect: options.reconnect },
-      );
-    } else {
-      this.#owned = null;
-    }
-    const realtime = this.#owned ?? (keyOrRealtime as Realtime);
-    this.channel = realtime.channels.get(BROADCAST_CHANNEL, { clientId: userId, reconnect: options.reconnect });
+    // Standalone, it holds its one channel itself rather than a whole Realtime, so a page that
+    // imports only ProjectBroadcast ships the realtime core and channels, not rooms or watchers.
+    this.channel =
+      typeof keyOrRealtime === "string"
+        ? new Channel(
+            standaloneCore({ ...options, key: keyOrRealtime }, "new ProjectBroadcast(key, id, name, { url })"),
+            BROADCAST_CHANNEL,
+            userId,
+            { reconnect: options.reconnect },
+            () => {},
+          )
+        : keyOrRealtime.channels.get(BROADCAST_CHANNEL, { clientId: userId, reconnect: options.reconnect });
   }
 
   /** Calls `listener` for every broadcast; returns a function that removes it. */
@@ -104,7 +105,6 @@ export class ProjectBroadcast {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.channel.close();
-    this.#owned?.close();
   }
 }
 
