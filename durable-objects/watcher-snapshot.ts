@@ -162,5 +162,7 @@ function authContextOf(projectId: string, audience: AudienceRef): AuthContext {
     userId: auth.id,
     role: auth.role,
     claims: { ...auth.claims },
+    // Rules never read channel capabilities.
+    channelCapabilities: null,
   };
 }

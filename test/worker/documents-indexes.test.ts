@@ -8,7 +8,15 @@ import { adminHeaders, api, errorOf } from "./helpers";
 
 /** The query plan of the list the REST endpoint would run for this query string. */
 async function planOf(projectId: string, collection: string, query: string) {
-  const auth: AuthContext = { projectId, kind: "secret", keyId: "k", userId: null, role: null, claims: {} };
+  const auth: AuthContext = {
+    projectId,
+    kind: "secret",
+    keyId: "k",
+    userId: null,
+    role: null,
+    claims: {},
+    channelCapabilities: null,
+  };
   const access = await CollectionAccess.load(env.DB, auth, collection);
   const { sql, params } = listStatement(projectId, collection, access, parseListOptions(new URLSearchParams(query)));
   const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)

@@ -181,7 +181,15 @@ describe("rules: auth and data are constants of the request", () => {
   it("maps an AuthContext to auth values", () => {
     expect(authValues(null)).toEqual(ANONYMOUS);
     expect(
-      authValues({ projectId: "p", kind: "user", keyId: null, userId: "u1", role: "admin", claims: { team: "red" } }),
+      authValues({
+        projectId: "p",
+        kind: "user",
+        keyId: null,
+        userId: "u1",
+        role: "admin",
+        claims: { team: "red" },
+        channelCapabilities: null,
+      }),
     ).toEqual({ id: "u1", role: "admin", kind: "user", claims: { team: "red" } });
   });
 });

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import type { CapabilityMap } from "../../durable-objects/capabilities";
 import type { AppEnv } from "../app-env";
 import { ApiError } from "../errors";
 import { findApiKey, getProject } from "../projects/project-store";
@@ -18,6 +19,11 @@ export interface AuthContext {
   userId: string | null;
   role: string | null;
   claims: Record<string, unknown>;
+  /**
+   * The project's default channel capabilities (null: the built-in default), read with the
+   * credentials, so a channel connection needs no second query.
+   */
+  channelCapabilities: CapabilityMap | null;
 }
 
 /** Credentials as presented, before they are checked. */
@@ -58,7 +64,17 @@ async function authenticateKey(db: D1Database, rawKey: string, origin: string | 
   if (!matches || !record) throw new ApiError("unauthorized", "The API key is not valid.");
   if (record.revoked_at) throw new ApiError("unauthorized", "The API key has been revoked.");
   assertOriginAllowed(JSON.parse(record.allowed_origins) as string[], origin);
-  return { projectId: record.project_id, kind: record.kind, keyId: record.id, userId: null, role: null, claims: {} };
+  return {
+    projectId: record.project_id,
+    kind: record.kind,
+    keyId: record.id,
+    userId: null,
+    role: null,
+    claims: {},
+    channelCapabilities: record.channel_capabilities
+      ? (JSON.parse(record.channel_capabilities) as CapabilityMap)
+      : null,
+  };
 }
 
 async function authenticateToken(db: D1Database, token: string, origin: string | null): Promise<AuthContext> {
@@ -73,6 +89,7 @@ async function authenticateToken(db: D1Database, token: string, origin: string |
     userId: verified.userId,
     role: verified.role,
     claims: verified.claims,
+    channelCapabilities: project.channel_capabilities,
   };
 }
 

@@ -122,18 +122,6 @@ export async function updateProject(
   return row ? toProject(row) : null;
 }
 
-/**
- * The project's default channel capabilities (for public keys and tokens without a `channels`
- * claim), or null when it uses the built-in default.
- */
-export async function getChannelCapabilities(db: D1Database, projectId: string): Promise<CapabilityMap | null> {
-  const value = await db
-    .prepare("SELECT channel_capabilities FROM projects WHERE id = ?1")
-    .bind(projectId)
-    .first<string | null>("channel_capabilities");
-  return value ? (JSON.parse(value) as CapabilityMap) : null;
-}
-
 const capabilitiesColumn = (map: CapabilityMap | null): string | null => (map === null ? null : JSON.stringify(map));
 
 /** Deletes the project and, by cascade, its keys and signing keys. */
@@ -205,12 +193,14 @@ export interface KeyRecord {
   secret_hash: string;
   revoked_at: string | null;
   allowed_origins: string;
+  /** The project's default channel capabilities (JSON), null for the built-in default. */
+  channel_capabilities: string | null;
 }
 
 export function findApiKey(db: D1Database, keyId: string): Promise<KeyRecord | null> {
   return db
     .prepare(
-      `SELECT k.id, k.project_id, k.kind, k.secret_hash, k.revoked_at, p.allowed_origins
+      `SELECT k.id, k.project_id, k.kind, k.secret_hash, k.revoked_at, p.allowed_origins, p.channel_capabilities
        FROM api_keys k JOIN projects p ON p.id = k.project_id WHERE k.id = ?1`,
     )
     .bind(keyId)

@@ -37,7 +37,7 @@ export const channelRoutes = new Hono<AppEnv>()
   .use(requireAuth)
 
   .post("/:name/messages", async (c) => {
-    const name = await channelParam(c.env.DB, c.req.param("name"), c.var.auth, "publish");
+    const name = channelParam(c.req.param("name"), c.var.auth, "publish");
     const body = await readJson(c, PublishBody);
     const { result, error } = await channelStub(c.env, c.var.auth, name).publishMessage({
       client_id: publisherId(c.var.auth, body.client_id),
@@ -56,7 +56,7 @@ export const channelRoutes = new Hono<AppEnv>()
   })
 
   .get("/:name/messages", async (c) => {
-    const name = await channelParam(c.env.DB, c.req.param("name"), c.var.auth, "history");
+    const name = channelParam(c.req.param("name"), c.var.auth, "history");
     const query = readQuery(c, HistoryQuery);
     const page = await channelStub(c.env, c.var.auth, name).history(
       query.cursor === undefined ? null : Number(query.cursor),
@@ -70,16 +70,16 @@ export const channelRoutes = new Hono<AppEnv>()
   })
 
   .get("/:name/presence", async (c) => {
-    const name = await channelParam(c.env.DB, c.req.param("name"), c.var.auth, "subscribe");
+    const name = channelParam(c.req.param("name"), c.var.auth, "subscribe");
     const members = JSON.parse(await channelStub(c.env, c.var.auth, name).presenceMembers()) as unknown[];
     return c.json({ items: members, next_cursor: null, total: members.length });
   });
 
 /** Validates the channel name and checks the caller may do `op` on it. */
-async function channelParam(db: D1Database, name: string, auth: AuthContext, op: CapabilityOp): Promise<string> {
+function channelParam(name: string, auth: AuthContext, op: CapabilityOp): string {
   const problem = channelNameProblem(name);
   if (problem) throw new ApiError("invalid_request", problem, { param: "name" });
-  if (((await channelOpsOf(db, auth, name)) & OP_BITS[op]) === 0) {
+  if ((channelOpsOf(auth, name) & OP_BITS[op]) === 0) {
     throw new ApiError("forbidden", `These credentials may not ${op} on channel "${name}".`, { capability: op });
   }
   return name;

@@ -27,7 +27,7 @@ export const realtimeRoutes = new Hono<AppEnv>()
         if (problem) throw new Refusal("invalid_channel", problem, CLOSE_CODES.invalid_channel);
       },
       async open({ auth, query, params }) {
-        const ops = await channelOpsOf(c.env.DB, auth, name);
+        const ops = channelOpsOf(auth, name);
         if ((ops & OP_BITS.subscribe) === 0) {
           throw new Refusal(
             "forbidden",
