@@ -6,7 +6,7 @@ import { errorFrame, messagesFrames } from "./frames";
 import { MessageLog, serializeMessage } from "./message-log";
 import { type PresenceAction, PresenceSet } from "./presence";
 import type { HistoryFrame } from "./protocol";
-import { type DirectoryEntry, DirectoryWriter } from "./room-directory";
+import { RoomLifecycle } from "./room-lifecycle";
 import {
   type ActionMessage,
   type ChatMessage,
@@ -19,13 +19,10 @@ import {
   type RoomMessageFrame,
   type StateUpdateFrame,
 } from "./room-protocol";
-import { Lifecycle, NEW_LIFECYCLE, RoomRecord, readStored, roomInfo } from "./room-record";
+import { type Lifecycle, RoomRecord, readStored, roomInfo } from "./room-record";
 import { DEFAULT_ROOM_SETTINGS, RoomSettings, RoomSettingsPatch } from "./room-settings";
 import { RoomState } from "./room-state";
 import { type BaseClientFrame, HubError, HubRefusal, type ReplyAndThen, randomId, SocketHub } from "./socket-hub";
-
-/** How long a failed directory write waits before it is retried (by alarm). */
-const DIRECTORY_RETRY_MS = 10_000;
 
 /** What a room keeps in its SQLite storage besides `hub_meta`; reopened after the storage is deleted. */
 interface Stores {
@@ -59,10 +56,8 @@ export interface RoomSnapshot {
  * with a typed error and a close code when it cannot (`room_not_found`, `room_full`,
  * `room_closed`, `removed_from_room`). So every fan-out reaches participants only.
  *
- * The room keeps its row in the public directory (D1) current without a write per message, and
- * lives by alarms only: a room without participants leaves the directory after
- * `directory_idle_ms` and is deleted after `retention_ms`; nothing runs while it is idle. See
- * docs/rooms.md.
+ * Its directory row, idle expiry and deletion are its {@link RoomLifecycle}, run by alarms only:
+ * nothing runs while it is idle. See docs/rooms.md.
  */
 export class Room extends SocketHub {
   protected readonly frameSchema = RoomClientFrame;
@@ -73,13 +68,7 @@ export class Room extends SocketHub {
   #record: RoomRecord | null;
   #epoch: string | null;
   #settings: RoomSettings;
-  #lifecycle: Lifecycle;
-  #directory: DirectoryWriter | null = null;
-  /** Latest activity (memory only; reaches storage when a directory write is put off). */
-  #activityAt = 0;
-  #lastDirectoryWrite = 0;
-  /** The alarm as last set by this instance; undefined when unknown (after a wake-up). */
-  #alarmAt: number | null | undefined = undefined;
+  #life: RoomLifecycle;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,8 +83,8 @@ export class Room extends SocketHub {
     this.#record = readStored(RoomRecord, this.meta("room"));
     this.#epoch = this.meta("epoch");
     this.#settings = { ...DEFAULT_ROOM_SETTINGS, ...readStored(RoomSettingsPatch, this.meta("room_settings")) };
-    this.#lifecycle = readStored(Lifecycle, this.meta("lifecycle")) ?? { ...NEW_LIFECYCLE };
-    this.#noticeVanishedParticipants();
+    this.#life = this.#newLifecycle();
+    this.#life.noticeVanishedParticipants();
   }
 
   // ===== RPC (diagnostics, operators and tests)
@@ -105,7 +94,7 @@ export class Room extends SocketHub {
     const stored = { ...readStored(RoomSettingsPatch, this.meta("room_settings")), ...RoomSettingsPatch.parse(patch) };
     this.#settings = RoomSettings.parse({ ...DEFAULT_ROOM_SETTINGS, ...stored });
     this.setMeta("room_settings", JSON.stringify(stored));
-    this.#schedule();
+    this.#life.schedule();
     return this.#settings;
   }
 
@@ -118,33 +107,44 @@ export class Room extends SocketHub {
       seq: this.#stores.log.head,
       version: this.#stores.state.version,
       state: this.#stores.state.json,
-      lifecycle: this.#lifecycle,
-      listed: this.#listed(),
+      lifecycle: this.#life.state,
+      listed: this.#life.listed(),
       settings: this.#settings,
     };
   }
 
   /** Resolves once the directory writes asked for so far have been attempted. */
   directorySettled(): Promise<void> {
-    return this.#directory?.settled() ?? Promise.resolve();
+    return this.#life.settled();
   }
 
   // ===== Life cycle
 
   override async alarm(): Promise<void> {
-    this.#alarmAt = undefined;
-    const now = Date.now();
-    if (this.#expired(now)) return this.#purge();
-    const lifecycle = this.#lifecycle;
-    if (this.#record?.closed_at === null && this.#presence.size === 0 && lifecycle.empty_since !== null) {
-      if (!lifecycle.unlisted && now >= lifecycle.empty_since + this.#settings.directory_idle_ms) {
-        this.#saveLifecycle({ ...this.#lifecycle, unlisted: true });
-        this.#writeDirectory(now);
-      }
-    }
-    if (this.#lifecycle.flush_at !== null && now >= this.#lifecycle.flush_at) this.#writeDirectory(now);
-    await this.directorySettled();
-    this.#schedule();
+    if ((await this.#life.alarm(Date.now())) === "purge") await this.#purge();
+  }
+
+  /** Deletes everything the room stores: its id is free again. */
+  async #purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.deleteStorage();
+    this.#stores = this.#openStores();
+    this.#record = null;
+    this.#epoch = null;
+    this.#settings = { ...DEFAULT_ROOM_SETTINGS };
+    this.#life = this.#newLifecycle();
+  }
+
+  #newLifecycle(): RoomLifecycle {
+    return new RoomLifecycle({
+      storage: this.ctx.storage,
+      db: this.env.DB,
+      record: () => this.#record,
+      participantCount: () => this.#presence.size,
+      settings: () => this.#settings,
+      meta: (key) => this.meta(key),
+      setMeta: (key, value) => this.setMeta(key, value),
+    });
   }
 
   // ===== Socket hub hooks
@@ -177,7 +177,7 @@ export class Room extends SocketHub {
     const since = this.#presence.timestampOf(attachment.client);
     const data = JSON.stringify({ user_name: join.user_name, metadata: join.user_metadata });
     // A second tab of a present user keeps the participant's joined_at.
-    if (this.#presence.set(ws, attachment, data, since ?? now) === "enter") this.#participantsChanged(now);
+    if (this.#presence.set(ws, attachment, data, since ?? now) === "enter") this.#life.participantsChanged(now);
 
     const epoch = this.#epoch as string;
     const { resume, replay } = this.#stores.log.resume(params.since_seq, params.epoch, epoch);
@@ -229,7 +229,7 @@ export class Room extends SocketHub {
 
   protected override onDisconnect(ws: WebSocket, attachment: Attachment): void {
     const now = Date.now();
-    if (this.#presence.drop(ws, attachment, now)) this.#participantsChanged(now);
+    if (this.#presence.drop(ws, attachment, now)) this.#life.participantsChanged(now);
   }
 
   // ===== Joining
@@ -316,7 +316,7 @@ export class Room extends SocketHub {
     }
     const timestamp = Date.now();
     this.enqueue(serializeMessage(build(null, timestamp), this.limits.max_frame_bytes));
-    this.#activity(timestamp);
+    this.#life.activity(timestamp);
     return JSON.stringify({ v: 1, type: "ack", ref: frame.ref, id: frame.id, seq: null, timestamp, duplicate: false });
   }
 
@@ -332,7 +332,7 @@ export class Room extends SocketHub {
     );
     if (stored.json === null) return { seq: stored.seq, timestamp: stored.timestamp, duplicate: true };
     this.enqueue(stored.json);
-    this.#activity(now);
+    this.#life.activity(now);
     return { seq: stored.seq, timestamp: now, duplicate: false };
   }
 
@@ -365,7 +365,7 @@ export class Room extends SocketHub {
           changes,
         }),
       );
-      this.#activity(now);
+      this.#life.activity(now);
     }
     return JSON.stringify({
       v: 1,
@@ -419,8 +419,8 @@ export class Room extends SocketHub {
     const closed: RoomRecord = { ...record, closed_at: now, closed_by: attachment.client, close_reason: reason };
     this.setMeta("room", JSON.stringify(closed));
     this.#record = closed;
-    this.#writeDirectory(now);
-    this.#schedule();
+    this.#life.writeDirectory(now);
+    this.#life.schedule();
     return {
       reply: `{"v":1,"type":"ack","ref":${ref}}`,
       after: () => {
@@ -436,7 +436,7 @@ export class Room extends SocketHub {
     };
   }
 
-  // ===== Participants, directory and alarms
+  // ===== Participants and storage
 
   #participants(): Participant[] {
     return this.#presence.members().map((member) => {
@@ -448,157 +448,6 @@ export class Room extends SocketHub {
         joined_at: member.timestamp,
       };
     });
-  }
-
-  /** Someone joined or left: the life cycle, the directory's count and the alarm follow. */
-  #participantsChanged(now: number): void {
-    if (!this.#record) return;
-    const empty = this.#presence.size === 0;
-    const lifecycle = this.#lifecycle;
-    if (empty && lifecycle.empty_since === null) {
-      this.#saveLifecycle({ ...lifecycle, empty_since: now });
-    } else if (!empty && (lifecycle.empty_since !== null || lifecycle.unlisted)) {
-      this.#saveLifecycle({ ...lifecycle, empty_since: null, unlisted: false });
-    }
-    this.#activityAt = now;
-    this.#writeDirectory(now);
-    this.#schedule();
-  }
-
-  /**
-   * Messages, actions and state updates: `last_activity_at` reaches the directory at once when the
-   * last write is older than the activity interval, otherwise with a write put off until then.
-   */
-  #activity(now: number): void {
-    this.#activityAt = now;
-    if (!this.#listed()) return;
-    const due = this.#lastDirectoryWrite + this.#settings.activity_interval_ms;
-    if (now >= due) {
-      this.#writeDirectory(now);
-    } else if (this.#lifecycle.flush_at === null) {
-      this.#saveLifecycle({ ...this.#lifecycle, flush_at: due, activity_at: now });
-      this.#schedule();
-    }
-  }
-
-  /** Makes the directory row what it should be now (present and current, or gone). */
-  #writeDirectory(now: number): void {
-    const record = this.#record;
-    // A private room never has a row (its visibility never changes): nothing to write, ever.
-    if (!record || record.visibility === "private") return;
-    if (this.#lifecycle.flush_at !== null) this.#saveLifecycle({ ...this.#lifecycle, flush_at: null });
-    this.#lastDirectoryWrite = now;
-    this.#directory ??= this.#directoryWriter(record);
-    this.#directory.want(this.#listed() ? this.#directoryEntry(record) : null);
-  }
-
-  #directoryWriter(record: RoomRecord): DirectoryWriter {
-    return new DirectoryWriter(this.env.DB, record.project_id, record.id, (error) => {
-      console.error(`Room ${record.id}: directory write failed; retrying`, error);
-      this.#saveLifecycle({ ...this.#lifecycle, flush_at: Date.now() + DIRECTORY_RETRY_MS });
-      this.#schedule();
-    });
-  }
-
-  #directoryEntry(record: RoomRecord): DirectoryEntry {
-    const activity = Math.max(this.#activityAt, this.#lifecycle.activity_at, record.created_at);
-    return {
-      id: record.id,
-      title: record.title,
-      participant_count: this.#presence.size,
-      max_participants: record.max_participants,
-      metadata: record.metadata,
-      created_at: new Date(record.created_at).toISOString(),
-      last_activity_at: new Date(activity).toISOString(),
-    };
-  }
-
-  /** Whether the room belongs in the directory: public, open, and not idle past its idle time. */
-  #listed(): boolean {
-    const record = this.#record;
-    return record !== null && record.visibility === "public" && record.closed_at === null && !this.#lifecycle.unlisted;
-  }
-
-  /** Sets the alarm to the next thing due (a put-off directory write, idle expiry, deletion), or none. */
-  #schedule(): void {
-    const record = this.#record;
-    const { empty_since, unlisted, flush_at } = this.#lifecycle;
-    const { retention_ms, directory_idle_ms } = this.#settings;
-    const due: number[] = [];
-    if (record && record.closed_at !== null) {
-      due.push(record.closed_at + retention_ms);
-    } else if (record) {
-      if (flush_at !== null) due.push(flush_at);
-      if (empty_since !== null) {
-        due.push(empty_since + retention_ms);
-        if (!unlisted && record.visibility === "public") due.push(empty_since + directory_idle_ms);
-      }
-    }
-    const next = due.length > 0 ? Math.min(...due) : null;
-    if (next === this.#alarmAt) return;
-    this.#alarmAt = next;
-    void (next === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(next));
-  }
-
-  /** Whether the room is due for deletion: closed, or empty, for longer than its retention. */
-  #expired(now: number): boolean {
-    const record = this.#record;
-    if (!record) return true;
-    const since = record.closed_at ?? (this.#presence.size === 0 ? this.#lifecycle.empty_since : null);
-    return since !== null && now >= since + this.#settings.retention_ms;
-  }
-
-  /** Deletes the room: its directory row, then everything it stores. Its id is free again. */
-  async #purge(): Promise<void> {
-    const record = this.#record;
-    if (record?.visibility === "public") {
-      // Always through the writer, even when this instance never wrote (woken by the alarm after an
-      // eviction): a row left behind by a failed write must not outlive the room.
-      this.#directory ??= this.#directoryWriter(record);
-      if (this.#lifecycle.flush_at !== null) this.#saveLifecycle({ ...this.#lifecycle, flush_at: null });
-      this.#directory.want(null);
-      await this.#directory.settled();
-      const retryAt = this.#lifecycle.flush_at;
-      if (retryAt !== null) {
-        // The row could not be deleted: keep the room (and its alarm) until it can.
-        this.#alarmAt = retryAt;
-        await this.ctx.storage.setAlarm(retryAt);
-        return;
-      }
-      // Someone may have joined while D1 answered (only storage calls hold other events back).
-      if (!this.#expired(Date.now())) {
-        this.#writeDirectory(Date.now());
-        this.#schedule();
-        return;
-      }
-    }
-    await this.ctx.storage.deleteAlarm();
-    await this.deleteStorage();
-    this.#stores = this.#openStores();
-    this.#record = null;
-    this.#epoch = null;
-    this.#settings = { ...DEFAULT_ROOM_SETTINGS };
-    this.#lifecycle = { ...NEW_LIFECYCLE };
-    this.#directory = null;
-    this.#alarmAt = null;
-  }
-
-  /**
-   * On a wake-up: a room that believes it has participants but has no connection left lost their
-   * close events (a restart drops sockets without telling the object). It counts as empty from
-   * now, so its idle time and retention run, instead of it staying listed and alive forever.
-   */
-  #noticeVanishedParticipants(): void {
-    const record = this.#record;
-    if (!record || record.closed_at !== null || this.#lifecycle.empty_since !== null) return;
-    if (this.#presence.size > 0) return;
-    this.#saveLifecycle({ ...this.#lifecycle, empty_since: Date.now() });
-    this.#schedule();
-  }
-
-  #saveLifecycle(lifecycle: Lifecycle): void {
-    this.#lifecycle = lifecycle;
-    this.setMeta("lifecycle", JSON.stringify(lifecycle));
   }
 
   #openStores(): Stores {
