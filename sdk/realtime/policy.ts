@@ -1,27 +1,7 @@
-import type { CloseCodes } from "../../durable-objects/close-codes.js";
+import { CLOSE_CODES } from "../../durable-objects/close-codes.js";
 
-/**
- * The server's application close codes (durable-objects/close-codes.ts), mirrored here so the
- * browser bundle carries numbers, not the server module; `satisfies` fails the build if they
- * ever drift apart.
- */
-export const CLOSE = {
-  normal: 1000,
-  bad_request: 4000,
-  unauthorized: 4001,
-  token_expired: 4002,
-  forbidden: 4003,
-  invalid_channel: 4004,
-  too_many_connections: 4005,
-  unsupported_version: 4006,
-  heartbeat_timeout: 4008,
-  going_away: 4010,
-  internal: 4011,
-  room_not_found: 4012,
-  room_full: 4013,
-  room_closed: 4014,
-  removed_from_room: 4015,
-} as const satisfies CloseCodes;
+/** The server's application close codes: the same constants (a module of numbers, no server code). */
+export const CLOSE = CLOSE_CODES;
 
 /** Closes after which retrying cannot help: the request itself is wrong or not allowed. */
 const TERMINAL = new Set<number>([
