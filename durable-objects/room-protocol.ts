@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import {
+  AckFrame,
   CLIENT_ID_PATTERN,
   ConnectionLimits,
   ErrorFrame,
@@ -303,16 +304,7 @@ export type StateFrame = z.infer<typeof StateFrame>;
  * The success reply. For `message` and `action`: `id`, `seq` (null when ephemeral), `timestamp`,
  * `duplicate`. For `state_update`: `id`, `version` (the version it made), `duplicate`.
  */
-export const RoomAckFrame = z.object({
-  ...envelope,
-  type: z.literal("ack"),
-  ref: z.number().int(),
-  id: z.string().optional(),
-  seq: z.number().int().nullable().optional(),
-  timestamp: z.number().int().optional(),
-  version: z.number().int().optional(),
-  duplicate: z.boolean().optional(),
-});
+export const RoomAckFrame = AckFrame.extend({ version: z.number().int().optional() });
 export type RoomAckFrame = z.infer<typeof RoomAckFrame>;
 
 /** The reply to `history`: newest first. */
