@@ -1,17 +1,12 @@
 import { z } from "zod";
-import type { RoomInfo } from "./room-protocol";
+import { RoomInfo } from "./room-protocol";
 
-/** What a room stores about itself (in `hub_meta`, key `room`), from its creation on. Times are epoch ms. */
-export const RoomRecord = z.object({
-  id: z.string(),
+/**
+ * What a room stores about itself (in `hub_meta`, key `room`), from its creation on: what the hello
+ * describes, and its project and closing. Times are epoch ms.
+ */
+export const RoomRecord = RoomInfo.extend({
   project_id: z.string(),
-  title: z.string(),
-  owner_id: z.string(),
-  max_participants: z.number().int(),
-  visibility: z.enum(["public", "private"]),
-  metadata: z.record(z.string(), z.unknown()),
-  state_write: z.enum(["anyone", "owner"]),
-  created_at: z.number().int(),
   closed_at: z.number().int().nullable(),
   closed_by: z.string().nullable(),
   close_reason: z.string().nullable(),
