@@ -2,9 +2,10 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects:
+ * Three projects:
  * - `workers`: the Worker and its Durable Objects, inside workerd with the real bindings of
  *   wrangler.toml and the D1 migrations applied (test/worker/apply-migrations.ts).
+ * - `static`: checks over the source tree itself (the import direction), in Node.
  * - `e2e`: the SDK in Node against a real `wrangler dev` on a free port (test/e2e/global-setup.ts).
  */
 export default defineConfig(async () => {
@@ -23,6 +24,13 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
+          },
+        },
+        {
+          test: {
+            name: "static",
+            include: ["test/static/**/*.test.ts"],
+            environment: "node",
           },
         },
         {

@@ -1,7 +1,7 @@
 // Builds the browser SDK (`npm run build`):
 // - dist/sdk/index.js (+ .map): readable ESM bundle, what `import "flarebase"` loads;
 // - dist/types/**/*.d.ts: declarations from `tsc -p sdk/tsconfig.build.json` (sdk/ and the
-//   durable-objects/ and worker/ wire types it imports);
+//   core/ contract it imports);
 // - public/sdk.js (+ .map): the same bundle minified, served by the Worker's assets at GET /sdk.js.
 // Prints the minified and gzipped size of public/sdk.js, the number the SDK budget is about.
 import { execFile } from "node:child_process";

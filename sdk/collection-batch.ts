@@ -1,4 +1,4 @@
-import type { BatchResult, CrossBatchOperation, DocumentData } from "../worker/documents/wire.js";
+import type { BatchResult, CrossBatchOperation, DocumentData } from "../core/documents/wire.js";
 import type { FlarebaseClient } from "./client.js";
 import type { CallOptions } from "./http.js";
 

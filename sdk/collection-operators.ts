@@ -1,4 +1,4 @@
-import type { FieldOperator } from "../worker/documents/wire.js";
+import type { FieldOperator } from "../core/documents/wire.js";
 
 /**
  * Field operators for `update`, `replace`, `create` and batches: applied by the server to the

@@ -8,7 +8,7 @@ import type {
   DocumentData,
   FieldOperators,
   StoredDocument,
-} from "../worker/documents/wire.js";
+} from "../core/documents/wire.js";
 import type { ClientCore } from "./client.js";
 import { type Filter, filterParams, type ListQuery, listParams } from "./collection-query.js";
 import { type CallOptions, path, request } from "./http.js";

@@ -1,4 +1,4 @@
-import type { CollectionInfo } from "../worker/documents/wire.js";
+import type { CollectionInfo } from "../core/documents/wire.js";
 import type { ClientCore } from "./client.js";
 import { type CallOptions, request } from "./http.js";
 import type { Page } from "./types.js";

@@ -1,4 +1,4 @@
-import type { RealtimeErrorCode } from "../durable-objects/protocol.js";
+import type { RealtimeErrorCode } from "../core/protocol/channel.js";
 
 /**
  * Error codes the SDK sets itself, when there is no server answer to take a code from:

@@ -11,7 +11,7 @@
 // Relative imports in sdk/ end in `.js` so that the emitted declarations (dist/types/**/*.d.ts) resolve
 // under every `moduleResolution` a consumer may use, `node16`/`nodenext` included.
 
-export type * from "../worker/documents/wire.js";
+export type * from "../core/documents/wire.js";
 export type { AdminClient, AdminClientOptions, AdminKeysApi, AdminProjectsApi, AdminSigningKeysApi } from "./admin.js";
 export { createAdminClient } from "./admin.js";
 export type { AuthApi } from "./auth.js";

@@ -1,7 +1,7 @@
-import type { SortKey } from "../worker/query/ast.js";
+import type { SortKey } from "../core/query/ast.js";
 // The server's own ordering code (dependency-free), so a live query sorts exactly as `list` does.
-import { compareForSort } from "../worker/query/sort-order.js";
-import { compareStrings } from "../worker/query/values.js";
+import { compareForSort } from "../core/query/sort-order.js";
+import { compareStrings } from "../core/query/values.js";
 
 export type SortSpec = readonly SortKey[];
 

@@ -1,7 +1,8 @@
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ApiError } from "../core/errors";
 import type { AppEnv } from "./app-env";
-import { ApiError } from "./errors";
 
 /**
  * The single place errors become responses. Our own `ApiError`s carry their code; Hono's
@@ -13,7 +14,7 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (apiError.code === "internal") {
     console.error(`Unhandled error in ${c.req.method} ${c.req.path} (request ${c.get("requestId")}):`, error);
   }
-  return c.json(apiError.toBody(), apiError.status);
+  return c.json(apiError.toBody(), apiError.status as ContentfulStatusCode);
 };
 
 function toApiError(error: unknown): ApiError {

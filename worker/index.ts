@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
+import { ApiError } from "../core/errors";
 import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./error-handler";
-import { ApiError } from "./errors";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { batchRoutes } from "./routes/batch";
@@ -15,9 +15,9 @@ import { healthRoutes } from "./routes/health";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
 
-export { Channel } from "../durable-objects/channel";
-export { CollectionWatcher } from "../durable-objects/collection-watcher";
-export { Room } from "../durable-objects/room";
+export { Channel } from "../durable-objects/channel/channel";
+export { Room } from "../durable-objects/room/room";
+export { CollectionWatcher } from "../durable-objects/watcher/collection-watcher";
 
 /** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */
 // Not exported: workerd rejects an entry module whose exports are not handlers or classes.

@@ -1,15 +1,8 @@
 import type { Context } from "hono";
 import type { z } from "zod";
+import { ApiError } from "../core/errors";
+import { describeIssues } from "../core/issues";
 import type { AppEnv } from "./app-env";
-import { ApiError } from "./errors";
-
-/** zod issues reshaped for the wire: where (a dotted path) and what. */
-export function describeIssues(error: z.ZodError) {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
-}
 
 function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);

@@ -11,8 +11,8 @@
  *   tell the outbox's cost from the rest, into `documents` itself, whose triggers fill the outbox).
  * - `GET /bench/plan`: SQLite's query plan of our list statement and of the hand-written one.
  */
-import { CollectionAccess } from "../../worker/documents/access";
-import { listStatement, parseListOptions } from "../../worker/documents/list-query";
+import { CollectionAccess } from "../../data/documents/access";
+import { listStatement, parseListOptions } from "../../data/documents/list-query";
 import app, { Channel, CollectionWatcher, Room } from "../../worker/index";
 
 export { Channel, CollectionWatcher, Room };

@@ -15,9 +15,9 @@
  * id>/<collection>` sends one notification: together they give either watcher a backlog to drain.
  */
 import { DurableObject } from "cloudflare:workers";
-import { readChanges } from "../../worker/documents/outbox";
+import { type FilterNode, matches, parseExpression } from "../../core/query";
+import { readChanges } from "../../data/documents/outbox";
 import app, { Channel, CollectionWatcher, Room } from "../../worker/index";
-import { type FilterNode, matches, parseExpression } from "../../worker/query";
 
 export { Channel, CollectionWatcher, Room };
 

@@ -1,4 +1,4 @@
-import type { ChannelServerFrame, HelloFrame, Message } from "../../durable-objects/protocol.js";
+import type { ChannelServerFrame, HelloFrame, Message } from "../../core/protocol/channel.js";
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import type { ReconnectOptions } from "./policy.js";
 import { ChannelPresence } from "./presence.js";

@@ -1,4 +1,4 @@
-import { CLOSE_CODES } from "../../durable-objects/close-codes.js";
+import { CLOSE_CODES } from "../../core/protocol/close-codes.js";
 
 /** The server's application close codes: the same constants (a module of numbers, no server code). */
 export const CLOSE = CLOSE_CODES;

@@ -1,4 +1,4 @@
-import type { PresenceEventFrame, PresenceMember } from "../../durable-objects/protocol.js";
+import type { PresenceEventFrame, PresenceMember } from "../../core/protocol/channel.js";
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
 import type { RealtimeSocket } from "./socket.js";
 

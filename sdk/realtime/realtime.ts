@@ -1,4 +1,4 @@
-import type { DocumentData } from "../../worker/documents/wire.js";
+import type { DocumentData } from "../../core/documents/wire.js";
 import type { ClientCore } from "../client.js";
 import type { Filter } from "../collection-query.js";
 import type { Transport } from "../http.js";

@@ -1,4 +1,4 @@
-import type { ResumeResult } from "../../durable-objects/protocol.js";
+import type { ResumeResult } from "../../core/protocol/channel.js";
 
 /**
  * Messages a realtime object could not deliver, said explicitly: `too_old` when they fell out of

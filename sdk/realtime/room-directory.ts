@@ -1,4 +1,4 @@
-import type { RoomListing } from "../../durable-objects/room-protocol.js";
+import type { RoomListing } from "../../core/protocol/room.js";
 import type { Credentials } from "../client.js";
 import { type CallOptions, DEFAULT_TIMEOUT_MS, defaultFetch, request, type Transport } from "../http.js";
 import type { RealtimeCore } from "./socket.js";

@@ -1,4 +1,4 @@
-import type { Participant, ParticipantFrame } from "../../durable-objects/room-protocol.js";
+import type { Participant, ParticipantFrame } from "../../core/protocol/room.js";
 
 /** A participant change as the room's listeners hear it. */
 export type ParticipantChange = { action: ParticipantFrame["action"]; participant: Participant };

@@ -1,5 +1,5 @@
-import { deleteAt, type JsonObject, parsePath, setAt } from "../../durable-objects/room-paths.js";
-import type { DeltaFrame, StateChange } from "../../durable-objects/room-protocol.js";
+import type { DeltaFrame, StateChange } from "../../core/protocol/room.js";
+import { deleteAt, type JsonObject, parsePath, setAt } from "../../core/protocol/room-paths.js";
 
 /** What a delta does to a copy of the state at some version. */
 export type DeltaOutcome = "applied" | "stale" | "gap";

@@ -1,5 +1,4 @@
-import type { ErrorFrame } from "../../durable-objects/protocol.js";
-import { parsePath } from "../../durable-objects/room-paths.js";
+import type { ErrorFrame } from "../../core/protocol/channel.js";
 import type {
   ActionMessage,
   ChatMessage,
@@ -11,7 +10,8 @@ import type {
   RoomItem,
   RoomServerFrame,
   StateOp,
-} from "../../durable-objects/room-protocol.js";
+} from "../../core/protocol/room.js";
+import { parsePath } from "../../core/protocol/room-paths.js";
 import { FlarebaseError } from "../errors.js";
 import { newMessageId } from "./channel.js";
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";

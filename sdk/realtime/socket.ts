@@ -4,7 +4,7 @@ import type {
   ErrorFrame,
   HelloFrame,
   RealtimeErrorCode,
-} from "../../durable-objects/protocol.js";
+} from "../../core/protocol/channel.js";
 import type { Credentials, WebSocketConstructor } from "../client.js";
 import { type ClientErrorCode, FlarebaseError, type RealtimeClientErrorCode } from "../errors.js";
 import { CLOSE, DEFAULT_RECONNECT, endingCloseCode, type ReconnectOptions, reactionTo, retryDelay } from "./policy.js";

@@ -1,11 +1,11 @@
+import type { DocumentData } from "../../core/documents/wire.js";
 import type {
   ResyncRequiredFrame,
   SnapshotEndFrame,
   WatchEventType,
   WatcherHelloFrame,
   WatcherServerFrame,
-} from "../../durable-objects/watcher-protocol.js";
-import type { DocumentData } from "../../worker/documents/wire.js";
+} from "../../core/protocol/watcher.js";
 import type { ClientCore } from "../client.js";
 import { type Filter, filterParams } from "../collection-query.js";
 import { FlarebaseError } from "../errors.js";

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import type { ErrorCode } from "../../core/errors";
 import { createAdminClient, createClient, FlarebaseError, type ServerErrorCode } from "../../sdk/index";
-import type { ErrorCode } from "../../worker/errors";
 import {
   adminClient,
   baseUrl,

@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Channel } from "../../durable-objects/channel";
+import type { Channel } from "../../durable-objects/channel/channel";
 import { mintToken as mintRaw } from "../../worker/auth/tokens";
 import { channelStub, connectChannel, joinChannel, uniqueChannel } from "./channel-helpers";
 import { api, createProject, mintToken } from "./helpers";

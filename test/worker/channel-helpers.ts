@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import type { ChannelServerFrame } from "../../durable-objects/protocol";
+import type { ChannelServerFrame } from "../../core/protocol/channel";
 
 /** How long a helper waits for a frame or a close before failing with what it was waiting for. */
 const WAIT_MS = 5000;

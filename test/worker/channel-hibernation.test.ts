@@ -1,8 +1,8 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Channel } from "../../durable-objects/channel";
-import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../../durable-objects/protocol";
+import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../../core/protocol/channel";
+import type { Channel } from "../../durable-objects/channel/channel";
 import { channelStub, joinChannel, uniqueChannel } from "./channel-helpers";
 import { api, createProject, type TestProject } from "./helpers";
 

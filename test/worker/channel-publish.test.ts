@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Channel } from "../../durable-objects/channel";
+import type { Channel } from "../../durable-objects/channel/channel";
 import { channelStub, joinChannel, uniqueChannel } from "./channel-helpers";
 import { api, createProject, type TestProject } from "./helpers";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { capabilitiesOf, channelOps, opNames, opsFor, patternMatches } from "../../durable-objects/capabilities";
-import { channelNameProblem } from "../../durable-objects/channel-names";
-import { messagesFrames } from "../../durable-objects/frames";
-import { HOLD_MS, TokenBucket } from "../../durable-objects/rate-limit";
+import { capabilitiesOf, channelOps, opNames, opsFor, patternMatches } from "../../core/protocol/capabilities";
+import { channelNameProblem } from "../../core/protocol/channel-names";
+import { messagesFrames } from "../../durable-objects/hub/frames";
+import { HOLD_MS, TokenBucket } from "../../durable-objects/hub/rate-limit";
 
 describe("capabilities", () => {
   it("matches exact names, prefix patterns and the wildcard", () => {

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { CollectionAccess } from "../../data/documents/access";
+import { listStatement, parseListOptions } from "../../data/documents/list-query";
 import type { AuthContext } from "../../worker/auth/auth-context";
-import { CollectionAccess } from "../../worker/documents/access";
-import { listStatement, parseListOptions } from "../../worker/documents/list-query";
 import { expectStatus, projectWithSecret, seed } from "./documents-helpers";
 import { adminHeaders, api, errorOf } from "./helpers";
 

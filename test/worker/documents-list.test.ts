@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareForSort, matches, parseExpression, parseSort } from "../../worker/query";
+import { compareForSort, matches, parseExpression, parseSort } from "../../core/query";
 import { type Doc, enc, expectStatus, type Page, projectWithSecret, seed, setRules } from "./documents-helpers";
 import { errorOf } from "./helpers";
 

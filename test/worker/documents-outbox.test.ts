@@ -1,7 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { pruneChanges, shouldPrune } from "../../worker/documents/outbox";
+import { pruneChanges, shouldPrune } from "../../data/documents/outbox";
 import app from "../../worker/index";
 import { expectStatus, projectWithSecret, seed } from "./documents-helpers";
 import { adminHeaders, api, errorOf } from "./helpers";

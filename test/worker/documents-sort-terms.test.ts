@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "../../worker/documents/cursor";
-import { orderByClause, sortTerms } from "../../worker/documents/sort-terms";
-import { compileOrderBy, parseSort } from "../../worker/query";
+import { parseSort } from "../../core/query";
+import { decodeCursor, encodeCursor } from "../../data/documents/cursor";
+import { orderByClause, sortTerms } from "../../data/documents/sort-terms";
+import { compileOrderBy } from "../../data/query";
 
 describe("sort terms", () => {
   it("are exactly the terms of the filter language's compileOrderBy", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../worker/errors";
-import type { FilterNode } from "../../worker/query";
+import { ApiError } from "../../core/errors";
+import type { FilterNode } from "../../core/query";
 import {
   formatFilter,
   MAX_FILTER_DEPTH,
@@ -9,7 +9,7 @@ import {
   MAX_IN_LIST,
   parseExpression,
   parseRule,
-} from "../../worker/query";
+} from "../../core/query";
 
 /** The error a parser throws, with its code, status and details. */
 function parseError(run: () => unknown): ApiError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../worker/errors";
+import { ApiError } from "../../core/errors";
 import {
   formatFilter,
   MAX_FILTER_TERMS,
@@ -7,7 +7,7 @@ import {
   parseListFilter,
   parseQueryParams,
   RESERVED_LIST_PARAMS,
-} from "../../worker/query";
+} from "../../core/query";
 
 function parseError(run: () => unknown): ApiError {
   try {

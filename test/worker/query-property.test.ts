@@ -1,19 +1,18 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { AuthValues, CompareOp, FilterNode, Operand, Scalar, SortKey } from "../../worker/query";
+import type { AuthValues, CompareOp, FilterNode, Operand, Scalar, SortKey } from "../../core/query";
 import {
   and,
   compareForSort,
-  compileFilter,
-  compileOrderBy,
   formatFilter,
   matches,
   not,
   or,
   parseExpression,
   parseQueryParams,
-} from "../../worker/query";
-import { resolvePath } from "../../worker/query/values";
+} from "../../core/query";
+import { resolvePath } from "../../core/query/values";
+import { compileFilter, compileOrderBy } from "../../data/query";
 
 /*
  * The SQL compiler and the in-memory matcher must agree on every document, types included. This

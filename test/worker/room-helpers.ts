@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
-import type { Room, RoomSnapshot } from "../../durable-objects/room";
-import type { DirectoryEntry } from "../../durable-objects/room-directory";
-import type { RoomHelloFrame, RoomServerFrame } from "../../durable-objects/room-protocol";
+import type { RoomHelloFrame, RoomServerFrame } from "../../core/protocol/room";
+import type { DirectoryEntry } from "../../data/rooms/room-directory";
+import type { Room, RoomSnapshot } from "../../durable-objects/room/room";
 import { connectRealtime, type TestSocket } from "./channel-helpers";
 import { api, type TestProject } from "./helpers";
 import { credentials } from "./watcher-helpers";

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Room } from "../../durable-objects/room";
+import type { Room } from "../../durable-objects/room/room";
 import { until } from "./channel-helpers";
 import { api, createProject } from "./helpers";
 import {

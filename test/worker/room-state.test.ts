@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { DeltaFrame } from "../../durable-objects/room-protocol";
+import type { DeltaFrame } from "../../core/protocol/room";
 import { createProject } from "./helpers";
 import { create, enter, leaveAll, type RoomSocket, roomStub } from "./room-helpers";
 

@@ -1,8 +1,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { CollectionWatcher } from "../../durable-objects/collection-watcher";
-import { pruneChanges } from "../../worker/documents/outbox";
+import { pruneChanges } from "../../data/documents/outbox";
+import type { CollectionWatcher } from "../../durable-objects/watcher/collection-watcher";
 import { as, expectStatus, seed, setRules } from "./documents-helpers";
 import { createProject, mintToken, type TestProject } from "./helpers";
 import {

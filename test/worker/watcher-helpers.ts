@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import type { WatchEvent, WatcherServerFrame } from "../../durable-objects/watcher-protocol";
+import type { WatchEvent, WatcherServerFrame } from "../../core/protocol/watcher";
 import { type ConnectOptions, TestSocket } from "./channel-helpers";
 import { as, expectStatus } from "./documents-helpers";
 import type { TestProject } from "./helpers";

@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { CollectionWatcher } from "../../durable-objects/collection-watcher";
+import type { CollectionWatcher } from "../../durable-objects/watcher/collection-watcher";
 import { as, seed, setRules } from "./documents-helpers";
 import { createProject, mintToken } from "./helpers";
 import {

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { watchRules } from "../../durable-objects/watcher-events";
-import { readHead } from "../../durable-objects/watcher-feed";
-import { takeSnapshot } from "../../durable-objects/watcher-snapshot";
-import { parseExpression } from "../../worker/query";
+import { parseExpression } from "../../core/query";
+import { watchRules } from "../../durable-objects/watcher/watcher-events";
+import { readHead } from "../../durable-objects/watcher/watcher-feed";
+import { takeSnapshot } from "../../durable-objects/watcher/watcher-snapshot";
 import { as, type Doc, expectStatus, type Page, seed } from "./documents-helpers";
 import { createProject, type TestProject } from "./helpers";
 import {

@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { audienceOf } from "../../durable-objects/watcher-attachment";
-import { equalityKeys, valueKey } from "../../durable-objects/watcher-equality";
-import { ChangeEvents, classify, watchRules } from "../../durable-objects/watcher-events";
-import { type FilterRef, type Subscriber, SubscriptionIndex } from "../../durable-objects/watcher-subscriptions";
-import type { Change } from "../../worker/documents/wire";
-import { formatFilter, matches, parseExpression, parseQueryParams } from "../../worker/query";
+import type { Change } from "../../core/documents/wire";
+import { formatFilter, matches, parseExpression, parseQueryParams } from "../../core/query";
+import { audienceOf } from "../../durable-objects/watcher/watcher-attachment";
+import { equalityKeys, valueKey } from "../../durable-objects/watcher/watcher-equality";
+import { ChangeEvents, classify, watchRules } from "../../durable-objects/watcher/watcher-events";
+import {
+  type FilterRef,
+  type Subscriber,
+  SubscriptionIndex,
+} from "../../durable-objects/watcher/watcher-subscriptions";
 
 const filter = (text: string): FilterRef => {
   const node = parseExpression(text);

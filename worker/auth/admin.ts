@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../core/errors";
+import { constantTimeEqual } from "../../core/random";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
-import { constantTimeEqual } from "./secrets";
 
 /**
  * Middleware for `/v1/admin/*`: `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant

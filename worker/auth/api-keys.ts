@@ -1,4 +1,4 @@
-import { randomString, sha256Hex } from "./secrets";
+import { randomString, sha256Hex } from "../../core/random";
 
 export type KeyKind = "public" | "secret";
 

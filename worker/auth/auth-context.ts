@@ -1,17 +1,18 @@
 import { createMiddleware } from "hono/factory";
-import type { CapabilityMap } from "../../durable-objects/capabilities";
+import { ApiError } from "../../core/errors";
+import type { CapabilityMap } from "../../core/protocol/capabilities";
+import type { Caller } from "../../core/query";
+import { constantTimeEqual, sha256Hex } from "../../core/random";
 import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
 import { findApiKey, getProject } from "../projects/project-store";
 import { parseApiKey } from "./api-keys";
-import { constantTimeEqual, sha256Hex } from "./secrets";
 import { verifyToken } from "./tokens";
 
 /**
  * Who is calling, resolved once per request. Public keys are browser-safe and subject to rules;
  * secret keys are for servers and bypass rules; user tokens carry an end user's identity.
  */
-export interface AuthContext {
+export interface AuthContext extends Caller {
   projectId: string;
   kind: "public" | "secret" | "user";
   /** The API key's id (never the key), or null for a token. */

@@ -1,4 +1,4 @@
-import { capabilitiesOf, channelOps, usesProjectDefault } from "../../durable-objects/capabilities";
+import { capabilitiesOf, channelOps, usesProjectDefault } from "../../core/protocol/capabilities";
 import type { AuthContext } from "./auth-context";
 
 /**

@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
-import { ApiError } from "../errors";
+import { ApiError } from "../../core/errors";
 import { currentSigningKey, findSigningKey } from "../projects/project-store";
 
 /** The one algorithm we sign and accept; anything else in a header is rejected. */

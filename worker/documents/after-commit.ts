@@ -1,6 +1,6 @@
+import { pruneChanges, shouldPrune } from "../../data/documents/outbox";
+import type { CommittedWrites } from "../../data/documents/writes";
 import { notifyCollectionChanged } from "./notify";
-import { pruneChanges, shouldPrune } from "./outbox";
-import type { CommittedWrites } from "./writes";
 
 /**
  * Work that follows a commit without delaying the response: one change notification per

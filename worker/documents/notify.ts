@@ -1,4 +1,4 @@
-import { watcherObjectName } from "../../durable-objects/watcher-protocol";
+import { watcherObjectName } from "../../core/protocol/watcher";
 
 /**
  * Called once per collection after a write commits, with the collection's last change sequence,

@@ -1,6 +1,6 @@
-import type { CapabilityMap } from "../../durable-objects/capabilities";
+import type { CapabilityMap } from "../../core/protocol/capabilities";
+import { randomString } from "../../core/random";
 import { generateApiKey, type KeyKind } from "../auth/api-keys";
-import { randomString } from "../auth/secrets";
 
 /** A project as the admin API returns it. */
 export interface Project {

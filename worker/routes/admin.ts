@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { CapabilityClaim } from "../../durable-objects/capabilities";
+import { ApiError } from "../../core/errors";
+import { CapabilityClaim } from "../../core/protocol/capabilities";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth/admin";
 import { MAX_TOKEN_TTL_SECONDS } from "../auth/tokens";
-import { ApiError } from "../errors";
 import {
   createApiKey,
   createProject,

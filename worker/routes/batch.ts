@@ -1,8 +1,6 @@
 import { type Context, Hono } from "hono";
-import type { AppEnv } from "../app-env";
-import { requireAuth } from "../auth/auth-context";
-import { CollectionAccess } from "../documents/access";
-import { afterCommit } from "../documents/after-commit";
+import { CollectionParams } from "../../core/documents/names";
+import { CollectionAccess } from "../../data/documents/access";
 import {
   BatchBody,
   batchResult,
@@ -10,10 +8,12 @@ import {
   CrossOperation,
   parseOperations,
   toWriteOp,
-} from "../documents/batch";
-import { CollectionParams } from "../documents/names";
-import type { WriteOp } from "../documents/write-ops";
-import { commitWrites } from "../documents/writes";
+} from "../../data/documents/batch";
+import type { WriteOp } from "../../data/documents/write-ops";
+import { commitWrites } from "../../data/documents/writes";
+import type { AppEnv } from "../app-env";
+import { requireAuth } from "../auth/auth-context";
+import { afterCommit } from "../documents/after-commit";
 import { readJson, readParams } from "../validation";
 
 /** Commits a batch atomically and answers with one result per operation, in order. */

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { OP_BITS } from "../../durable-objects/capabilities";
-import { channelNameProblem, channelObjectName } from "../../durable-objects/channel-names";
-import { type CapabilityOp, CLIENT_ID_PATTERN, MESSAGE_ID_PATTERN } from "../../durable-objects/protocol";
+import { ApiError } from "../../core/errors";
+import { OP_BITS } from "../../core/protocol/capabilities";
+import { type CapabilityOp, CLIENT_ID_PATTERN, MESSAGE_ID_PATTERN } from "../../core/protocol/channel";
+import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
 import type { AppEnv } from "../app-env";
 import { type AuthContext, requireAuth } from "../auth/auth-context";
 import { channelOpsOf } from "../auth/channel-ops";
-import { ApiError } from "../errors";
 import { readJson, readQuery } from "../validation";
 
 const PublishBody = z.object({

@@ -1,9 +1,8 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
-import type { AppEnv } from "../app-env";
-import { requireAdmin } from "../auth/admin";
-import { requireAuth, requireSecretKey } from "../auth/auth-context";
+import { CollectionName } from "../../core/documents/names";
+import { ApiError } from "../../core/errors";
 import {
   getCollectionSettings,
   putCollectionRetention,
@@ -11,10 +10,11 @@ import {
   RetentionBody,
   RulesBody,
   validateRules,
-} from "../documents/collection-settings";
-import { CreateIndexBody, createIndex, dropIndex, listIndexes } from "../documents/indexes";
-import { CollectionName } from "../documents/names";
-import { ApiError } from "../errors";
+} from "../../data/documents/collection-settings";
+import { CreateIndexBody, createIndex, dropIndex, listIndexes } from "../../data/documents/indexes";
+import type { AppEnv } from "../app-env";
+import { requireAdmin } from "../auth/admin";
+import { requireAuth, requireSecretKey } from "../auth/auth-context";
 import { getProject } from "../projects/project-store";
 import { readJson, readParams } from "../validation";
 

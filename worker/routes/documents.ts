@@ -1,21 +1,21 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
+import { DEFAULT_COLLECTIONS_PAGE, MAX_CHANGES_PAGE, MAX_COLLECTIONS_PAGE } from "../../core/documents/limits";
+import { CollectionName, CollectionParams, DocumentId, DocumentParams } from "../../core/documents/names";
+import { ApiError } from "../../core/errors";
+import { parseListFilter } from "../../core/query";
+import { CollectionAccess } from "../../data/documents/access";
+import { aggregateDocuments, parseAggregateRequest } from "../../data/documents/aggregates";
+import { DataObject, etagOf, parseIfMatch, type StoredDocument } from "../../data/documents/document";
+import { FieldOperators } from "../../data/documents/field-operators";
+import { countDocuments, listDocuments, parseListOptions } from "../../data/documents/list-query";
+import { readChanges } from "../../data/documents/outbox";
+import { getDocument, listCollections } from "../../data/documents/store";
+import type { WriteOp } from "../../data/documents/write-ops";
+import { commitWrites } from "../../data/documents/writes";
 import type { AppEnv } from "../app-env";
 import { requireAuth, requireSecretKey } from "../auth/auth-context";
-import { CollectionAccess } from "../documents/access";
 import { afterCommit } from "../documents/after-commit";
-import { aggregateDocuments, parseAggregateRequest } from "../documents/aggregates";
-import { DataObject, etagOf, parseIfMatch, type StoredDocument } from "../documents/document";
-import { FieldOperators } from "../documents/field-operators";
-import { DEFAULT_COLLECTIONS_PAGE, MAX_CHANGES_PAGE, MAX_COLLECTIONS_PAGE } from "../documents/limits";
-import { countDocuments, listDocuments, parseListOptions } from "../documents/list-query";
-import { CollectionName, CollectionParams, DocumentId, DocumentParams } from "../documents/names";
-import { readChanges } from "../documents/outbox";
-import { getDocument, listCollections } from "../documents/store";
-import type { WriteOp } from "../documents/write-ops";
-import { commitWrites } from "../documents/writes";
-import { ApiError } from "../errors";
-import { parseListFilter } from "../query";
 import { readJson, readParams, readQuery } from "../validation";
 
 const CreateBody = z.strictObject({

@@ -1,7 +1,8 @@
-import { ALL_OPS } from "../../durable-objects/capabilities";
-import { CLOSE_CODES } from "../../durable-objects/close-codes";
-import { type ConnectParams, connectRequest } from "../../durable-objects/connect-params";
-import { ROOM_ID_PATTERN, RoomJoin } from "../../durable-objects/room-protocol";
+import { describeIssues } from "../../core/issues";
+import { ALL_OPS } from "../../core/protocol/capabilities";
+import { CLOSE_CODES } from "../../core/protocol/close-codes";
+import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
+import { ROOM_ID_PATTERN, RoomJoin } from "../../core/protocol/room";
 import { epochParam, Refusal, type SocketCaller } from "./realtime-upgrade";
 
 /** Refuses an id that cannot be a room, before credentials are looked at. */
@@ -53,7 +54,7 @@ export async function openRoom(env: Env, id: string, caller: SocketCaller): Prom
   const join = RoomJoin.safeParse(candidate);
   if (!join.success) {
     throw new Refusal("invalid_request", "Invalid room parameters.", CLOSE_CODES.bad_request, {
-      issues: join.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+      issues: describeIssues(join.error),
     });
   }
   const params: ConnectParams = {

@@ -1,19 +1,19 @@
 import type { Context } from "hono";
 import { decodeJwt } from "jose";
-import { CLOSE_CODES } from "../../durable-objects/close-codes";
-import type { ConnectParams } from "../../durable-objects/connect-params";
-import { refuseSocket } from "../../durable-objects/frames";
+import { ApiError } from "../../core/errors";
 import {
   CLIENT_ID_PATTERN,
   type RealtimeErrorCode,
   SUBPROTOCOL,
   SUBPROTOCOL_KEY_PREFIX,
   SUBPROTOCOL_TOKEN_PREFIX,
-} from "../../durable-objects/protocol";
+} from "../../core/protocol/channel";
+import { CLOSE_CODES } from "../../core/protocol/close-codes";
+import type { ConnectParams } from "../../core/protocol/connect-params";
+import { randomString } from "../../core/random";
+import { refuseSocket } from "../../durable-objects/hub/frames";
 import type { AppEnv } from "../app-env";
 import { type AuthContext, authenticate, type Credentials, credentialsFromHeaders } from "../auth/auth-context";
-import { randomString } from "../auth/secrets";
-import { ApiError } from "../errors";
 
 /** Thrown inside an upgrade handler to refuse the socket with an error frame and a close code. */
 export class Refusal {

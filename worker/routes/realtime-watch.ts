@@ -1,12 +1,17 @@
-import { OP_BITS } from "../../durable-objects/capabilities";
-import { CLOSE_CODES } from "../../durable-objects/close-codes";
-import { type ConnectParams, connectRequest } from "../../durable-objects/connect-params";
-import { MAX_WATCH_CLAIMS_BYTES, type WatchConnect } from "../../durable-objects/watcher-attachment";
-import { DEFAULT_SNAPSHOT_LIMIT, MAX_SNAPSHOT_LIMIT, watcherObjectName } from "../../durable-objects/watcher-protocol";
-import { getCollectionSettings } from "../documents/collection-settings";
-import { COLLECTION_NAME } from "../documents/names";
-import { ApiError } from "../errors";
-import { formatFilter, parseListFilter } from "../query";
+import { COLLECTION_NAME } from "../../core/documents/names";
+import { ApiError } from "../../core/errors";
+import { OP_BITS } from "../../core/protocol/capabilities";
+import { CLOSE_CODES } from "../../core/protocol/close-codes";
+import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
+import {
+  DEFAULT_SNAPSHOT_LIMIT,
+  MAX_SNAPSHOT_LIMIT,
+  MAX_WATCH_CLAIMS_BYTES,
+  type WatchConnect,
+  watcherObjectName,
+} from "../../core/protocol/watcher";
+import { formatFilter, parseListFilter } from "../../core/query";
+import { getCollectionSettings } from "../../data/documents/collection-settings";
 import { Refusal, type SocketCaller } from "./realtime-upgrade";
 
 /**

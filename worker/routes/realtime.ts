@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { OP_BITS } from "../../durable-objects/capabilities";
-import { channelNameProblem, channelObjectName } from "../../durable-objects/channel-names";
-import { CLOSE_CODES } from "../../durable-objects/close-codes";
-import { connectRequest } from "../../durable-objects/connect-params";
+import { OP_BITS } from "../../core/protocol/capabilities";
+import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
+import { CLOSE_CODES } from "../../core/protocol/close-codes";
+import { connectRequest } from "../../core/protocol/connect-params";
 import type { AppEnv } from "../app-env";
 import { channelOpsOf } from "../auth/channel-ops";
 import { checkRoomId, openRoom } from "./realtime-room";

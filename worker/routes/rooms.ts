@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { type DirectoryPosition, listDirectory } from "../../durable-objects/room-directory";
+import { ApiError } from "../../core/errors";
+import { decodeCursor, encodeCursor } from "../../data/documents/cursor";
+import { type DirectoryPosition, listDirectory } from "../../data/rooms/room-directory";
 import type { AppEnv } from "../app-env";
 import { requireAuth } from "../auth/auth-context";
-import { decodeCursor, encodeCursor } from "../documents/cursor";
-import { ApiError } from "../errors";
 import { readQuery } from "../validation";
 
 /** The directory's one order, named in its cursors (a cursor of another list is refused). */

@@ -1,0 +1,326 @@
+import { newDocumentId } from "../../core/documents/names";
+import { ApiError } from "../../core/errors";
+import type { CollectionAccess } from "./access";
+import { type DocumentData, type DocumentRow, type StoredDocument, serializeDocument } from "./document";
+import { applyFieldOperators } from "./field-operators";
+import type { WriteOp, WriteResult } from "./write-ops";
+
+/** What a committed set of writes produced. */
+export interface CommittedWrites {
+  results: WriteResult[];
+  /** The last change sequence of each collection written, for the change notification. */
+  sequences: Map<string, number>;
+  /** How many changes each collection got, to decide when to prune its outbox. */
+  changes: Map<string, number>;
+}
+
+/** Attempts before a write that keeps losing races gives up with `conflict`. */
+const MAX_ATTEMPTS = 10;
+
+/** The message the write_guards trigger aborts with (migrations/0002). */
+const GUARD_MESSAGE = "flarebase_write_conflict";
+
+/** How the writes were sent: a batch labels each error with the operation that caused it. */
+export interface CommitOptions {
+  batch?: boolean;
+}
+
+/**
+ * Executes writes atomically: one D1 batch (a transaction) with every document change, whose
+ * outbox rows the database's triggers append in the same transaction.
+ *
+ * Writes are optimistic. The current documents are read, the new data is computed here (merges,
+ * field operators) and checked against the rules, and the batch only commits if every document
+ * still has the version that was read: a guard statement aborts it otherwise. Then, for writes
+ * without `ifMatch`, everything is read and computed again (with a short jittered backoff), so a
+ * concurrent writer never makes an increment or a merge lose an update. An `ifMatch` that no
+ * longer holds on the re-read is the caller's `409 conflict`.
+ *
+ * With `batch`, an error that one operation caused carries `details.index` (its position) and
+ * `details.collection`, so the client knows which operation to fix.
+ *
+ * @throws {ApiError} `not_found` (update/delete of a missing document, or of one the read rule
+ * hides), `conflict` (If-Match mismatch, id taken, unique index, or lost races `MAX_ATTEMPTS`
+ * times), `forbidden` (a rule), `invalid_request` / `payload_too_large` (the resulting data).
+ */
+export async function commitWrites(
+  db: D1Database,
+  projectId: string,
+  ops: readonly WriteOp[],
+  accessFor: (collection: string) => Promise<CollectionAccess>,
+  options: CommitOptions = {},
+): Promise<CommittedWrites> {
+  assertDistinctDocuments(ops);
+  // Generated ids are fixed once, so a retry does not create under a second id.
+  const ids = ops.map((op) => op.id ?? newDocumentId());
+  for (let attempt = 1; ; attempt++) {
+    const current = await readCurrent(db, projectId, ops);
+    const plan = await planWrites(db, projectId, ops, ids, current, accessFor, options);
+    try {
+      const outcomes = await db.batch([...plan.guards, ...plan.writes, plan.sequences]);
+      const sequences = new Map<string, number>();
+      for (const row of (outcomes.at(-1)?.results ?? []) as { collection: string; seq: number }[]) {
+        sequences.set(row.collection, row.seq);
+      }
+      return { results: plan.results, sequences, changes: plan.changes };
+    } catch (error) {
+      const message = String((error as Error).message ?? error);
+      const lostRace = message.includes(GUARD_MESSAGE) || /UNIQUE constraint failed: documents\./.test(message);
+      if (lostRace && attempt < MAX_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+        continue;
+      }
+      if (lostRace) {
+        throw new ApiError(
+          "conflict",
+          `The write lost ${MAX_ATTEMPTS} races with concurrent writes to the same documents; retry it.`,
+        );
+      }
+      const unique = message.match(/UNIQUE constraint failed: index '([^']+)'/);
+      if (unique) {
+        const index = await db
+          .prepare("SELECT collection, name FROM document_indexes WHERE project_id = ? AND sql_name = ?")
+          .bind(projectId, unique[1])
+          .first<{ collection: string; name: string }>();
+        const conflict = new ApiError(
+          "conflict",
+          `The write would repeat a value that the unique index "${index?.name}" of collection "${index?.collection}" allows once.`,
+          // `index_name`, not `index`: in a batch, `details.index` is the failing operation's position.
+          { collection: index?.collection, index_name: index?.name },
+        );
+        if (!options.batch) throw conflict;
+        const failing = await firstFailingWrite(db, plan.writes, unique[0]);
+        throw failing === undefined ? conflict : atOperation(conflict, failing, ops[failing]?.collection as string);
+      }
+      throw error;
+    }
+  }
+}
+
+function keyOf(collection: string, id: string) {
+  return `${collection}\u0000${id}`;
+}
+
+/**
+ * The error of one batch operation, labelled with its position and collection. The message
+ * names the operation too, for people reading logs.
+ */
+export function atOperation(error: ApiError, index: number, collection: string): ApiError {
+  const details = typeof error.details === "object" && error.details !== null ? error.details : {};
+  return new ApiError(
+    error.code,
+    `Operation ${index}: ${error.message}`,
+    { ...details, index, collection },
+    {
+      status: error.status,
+      cause: error,
+    },
+  );
+}
+
+/**
+ * Which write of a batch breaks a unique index. SQLite names the index, not the statement, so
+ * the writes are replayed in growing prefixes (a binary search) inside transactions that always
+ * roll back: the guard table's trigger aborts each probe at its end. Runs only on the error path.
+ */
+async function firstFailingWrite(
+  db: D1Database,
+  writes: readonly D1PreparedStatement[],
+  failure: string,
+): Promise<number | undefined> {
+  const rollback = db.prepare("INSERT INTO write_guards (reason) VALUES ('unique index probe')");
+  const prefixFails = async (length: number) => {
+    try {
+      await db.batch([...writes.slice(0, length), rollback]);
+    } catch (error) {
+      return String((error as Error).message ?? error).includes(failure);
+    }
+    return false;
+  };
+  let low = 1;
+  let high = writes.length;
+  if (!(await prefixFails(high))) return undefined; // a concurrent write changed things
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (await prefixFails(middle)) high = middle;
+    else low = middle + 1;
+  }
+  return low - 1;
+}
+
+function assertDistinctDocuments(ops: readonly WriteOp[]) {
+  const seen = new Set<string>();
+  for (const [index, op] of ops.entries()) {
+    if (op.id === undefined) continue;
+    const key = keyOf(op.collection, op.id);
+    if (seen.has(key)) {
+      throw new ApiError(
+        "invalid_request",
+        `Operation ${index}: "${op.collection}/${op.id}" is written again, and a batch may write each document once.`,
+        { index, collection: op.collection },
+      );
+    }
+    seen.add(key);
+  }
+}
+
+/** The stored rows of every document the ops name, one statement per collection, in one batch. */
+async function readCurrent(db: D1Database, projectId: string, ops: readonly WriteOp[]) {
+  const byCollection = new Map<string, string[]>();
+  for (const op of ops) {
+    if (op.id === undefined) continue;
+    const list = byCollection.get(op.collection) ?? [];
+    list.push(op.id);
+    byCollection.set(op.collection, list);
+  }
+  const current = new Map<string, DocumentRow>();
+  if (byCollection.size === 0) return current;
+  const collections = [...byCollection.keys()];
+  const outcomes = await db.batch(
+    collections.map((collection) =>
+      db
+        .prepare(
+          `SELECT id, data, version, created_at, updated_at FROM documents
+           WHERE project_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`,
+        )
+        .bind(projectId, collection, JSON.stringify(byCollection.get(collection))),
+    ),
+  );
+  outcomes.forEach((outcome, i) => {
+    for (const row of outcome.results as DocumentRow[]) current.set(keyOf(collections[i] as string, row.id), row);
+  });
+  return current;
+}
+
+async function planWrites(
+  db: D1Database,
+  projectId: string,
+  ops: readonly WriteOp[],
+  ids: readonly string[],
+  current: Map<string, DocumentRow>,
+  accessFor: (collection: string) => Promise<CollectionAccess>,
+  options: CommitOptions,
+) {
+  const now = new Date().toISOString();
+  const guards: D1PreparedStatement[] = [];
+  const writes: D1PreparedStatement[] = [];
+  const results: WriteResult[] = [];
+  const changes = new Map<string, number>();
+
+  for (const [index, op] of ops.entries()) {
+    const id = ids[index] as string;
+    const { collection } = op;
+    const access = await accessFor(collection);
+    const row = current.get(keyOf(collection, id));
+    const stored = row ? (JSON.parse(row.data) as DocumentData) : undefined;
+    changes.set(collection, (changes.get(collection) ?? 0) + 1);
+    try {
+      planOperation(op, id, row, stored, access);
+    } catch (error) {
+      throw options.batch && error instanceof ApiError ? atOperation(error, index, collection) : error;
+    }
+  }
+
+  /** Adds one operation's statements and result, after its checks; throws what the op breaks. */
+  function planOperation(
+    op: WriteOp,
+    id: string,
+    row: DocumentRow | undefined,
+    stored: DocumentData | undefined,
+    access: CollectionAccess,
+  ) {
+    const { collection } = op;
+    // A document the caller may not read is missing to them, on writes as on reads, so neither
+    // its version (If-Match) nor the update/delete rule's answer reveals that it exists.
+    if (op.op !== "create" && stored !== undefined && access.hides(stored)) {
+      throw new ApiError("not_found", `No document "${id}" in collection "${collection}".`, { collection, id });
+    }
+
+    if (op.op !== "create" && op.ifMatch !== undefined && row?.version !== op.ifMatch) {
+      throw new ApiError(
+        "conflict",
+        row
+          ? `"${collection}/${id}" is at version ${row.version}, not ${op.ifMatch} (If-Match). Read it again and retry.`
+          : `"${collection}/${id}" does not exist, so it cannot be at version ${op.ifMatch} (If-Match).`,
+        { collection, id, expected_version: op.ifMatch, version: row?.version ?? null },
+      );
+    }
+
+    const creating = op.op === "create" || (op.op === "replace" && !row);
+    if (creating) {
+      if (row) {
+        throw new ApiError("conflict", `A document "${id}" already exists in collection "${collection}".`, {
+          collection,
+          id,
+        });
+      }
+      const data = finalData(op.data, op, now);
+      access.assert("create", { data }, id);
+      const text = serializeDocument(data);
+      writes.push(
+        db
+          .prepare(
+            `INSERT INTO documents (project_id, collection, id, data, version, created_at, updated_at)
+             VALUES (?, ?, ?, ?, 1, ?, ?)`,
+          )
+          .bind(projectId, collection, id, text, now, now),
+      );
+      results.push({
+        op: "create",
+        collection,
+        id,
+        document: { id, data, version: 1, created_at: now, updated_at: now },
+      });
+      return;
+    }
+
+    if (!row || stored === undefined) {
+      throw new ApiError("not_found", `No document "${id}" in collection "${collection}".`, { collection, id });
+    }
+    guards.push(
+      db
+        .prepare(
+          `INSERT INTO write_guards (reason) SELECT ? WHERE NOT EXISTS
+           (SELECT 1 FROM documents WHERE project_id = ? AND collection = ? AND id = ? AND version = ?)`,
+        )
+        .bind(`${collection}/${id}`, projectId, collection, id, row.version),
+    );
+
+    if (op.op === "delete") {
+      access.assert("delete", { doc: stored }, id);
+      writes.push(
+        db
+          .prepare("DELETE FROM documents WHERE project_id = ? AND collection = ? AND id = ?")
+          .bind(projectId, collection, id),
+      );
+      results.push({ op: "delete", collection, id, version: row.version });
+      return;
+    }
+
+    const base = op.op === "update" ? { ...stored, ...op.data } : op.data;
+    const data = finalData(base, op, now);
+    access.assert("update", { doc: stored, data }, id);
+    const text = serializeDocument(data);
+    const version = row.version + 1;
+    writes.push(
+      db
+        .prepare(
+          "UPDATE documents SET data = ?, version = ?, updated_at = ? WHERE project_id = ? AND collection = ? AND id = ?",
+        )
+        .bind(text, version, now, projectId, collection, id),
+    );
+    const document: StoredDocument = { id, data, version, created_at: row.created_at, updated_at: now };
+    results.push({ op: "update", collection, id, document });
+  }
+
+  const sequences = db
+    .prepare(
+      "SELECT collection, seq FROM collection_sequences WHERE project_id = ? AND collection IN (SELECT value FROM json_each(?))",
+    )
+    .bind(projectId, JSON.stringify([...changes.keys()]));
+  return { guards, writes, sequences, results, changes };
+}
+
+function finalData(data: DocumentData, op: WriteOp, now: string): DocumentData {
+  return op.op !== "delete" && op.operators ? applyFieldOperators(data, op.operators, now) : data;
+}

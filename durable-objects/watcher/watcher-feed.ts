@@ -1,0 +1,91 @@
+import type { ChangePage } from "../../core/documents/wire";
+import { ApiError } from "../../core/errors";
+import { getCollectionSettings } from "../../data/documents/collection-settings";
+import { readChanges } from "../../data/documents/outbox";
+import { type WatchRules, watchRules } from "./watcher-events";
+
+/**
+ * What a watcher reads from D1: the head of a collection's change feed, pages of changes (the
+ * documents layer's `readChanges`) and the collection's rules. The watcher reads D1 directly;
+ * nothing here writes.
+ */
+
+/** Where a collection's change feed stands: its last sequence and the last one pruned. */
+export interface FeedHead {
+  seq: number;
+  pruned_through: number;
+}
+
+/** The statement that reads the feed's head (for use inside a batch). */
+export function headStatement(db: D1Database, projectId: string, collection: string): D1PreparedStatement {
+  return db
+    .prepare("SELECT seq, pruned_through FROM collection_sequences WHERE project_id = ? AND collection = ?")
+    .bind(projectId, collection);
+}
+
+/** The head of the feed (0 and 0 before the collection's first write). */
+export async function readHead(db: D1Database, projectId: string, collection: string): Promise<FeedHead> {
+  return (await headStatement(db, projectId, collection).first<FeedHead>()) ?? { seq: 0, pruned_through: 0 };
+}
+
+/** The first row of a batch result holding {@link headStatement}. */
+export function headOf(result: D1Result | undefined): FeedHead {
+  return (result?.results[0] as FeedHead | undefined) ?? { seq: 0, pruned_through: 0 };
+}
+
+/** The changes after `since` were pruned: they are gone, and whoever needed them must resync. */
+export class FeedPruned extends Error {
+  override readonly name = "FeedPruned";
+  constructor(
+    readonly since: number,
+    /** The last pruned sequence: the feed goes on from the one after it. */
+    readonly prunedThrough: number,
+    readonly head: number,
+  ) {
+    super(`Changes after ${since} were pruned through ${prunedThrough}.`);
+  }
+}
+
+/**
+ * Up to `limit` changes after `since`, oldest first.
+ *
+ * @throws {FeedPruned} when changes after `since` were already pruned.
+ */
+export async function readFeed(
+  db: D1Database,
+  projectId: string,
+  collection: string,
+  since: number,
+  limit: number,
+): Promise<ChangePage> {
+  try {
+    return await readChanges(db, projectId, collection, since, limit);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "changes_pruned") {
+      const details = error.details as { oldest_available_seq: number; last_seq: number };
+      throw new FeedPruned(since, details.oldest_available_seq - 1, details.last_seq);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The collection's rules, parsed for watching. Parsing is cached by rules text, so reading them on
+ * every delivery costs one small query and no parse while they do not change.
+ */
+export class RulesReader {
+  #current: WatchRules | null = null;
+
+  constructor(
+    private readonly db: D1Database,
+    private readonly projectId: string,
+    private readonly collection: string,
+  ) {}
+
+  async read(): Promise<WatchRules> {
+    const { rules } = await getCollectionSettings(this.db, this.projectId, this.collection);
+    const text = JSON.stringify(rules);
+    if (this.#current?.text !== text) this.#current = watchRules(rules);
+    return this.#current;
+  }
+}
