@@ -1,5 +1,6 @@
 import type { CapabilityMap } from "../../core/protocol/capabilities";
 import { randomString } from "../../core/random";
+import { dropProjectIndexes } from "../../data/documents/indexes";
 import { generateApiKey, type KeyKind } from "../auth/api-keys";
 
 /** A project as the admin API returns it. */
@@ -124,8 +125,13 @@ export async function updateProject(
 
 const capabilitiesColumn = (map: CapabilityMap | null): string | null => (map === null ? null : JSON.stringify(map));
 
-/** Deletes the project and, by cascade, its keys and signing keys. */
+/**
+ * Deletes the project and, by cascade, every row it owns (keys, signing keys, documents, their
+ * change feed, settings). Its documents' partial indexes are schema, not rows, so no cascade
+ * reaches them: they are dropped first, while `document_indexes` still names them.
+ */
 export async function deleteProject(db: D1Database, id: string): Promise<boolean> {
+  await dropProjectIndexes(db, id);
   const result = await db.prepare("DELETE FROM projects WHERE id = ?1").bind(id).run();
   return result.meta.changes > 0;
 }
