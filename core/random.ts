@@ -1,16 +1,25 @@
 /** Random identifiers and secrets, and constant-time comparison of their hashes. */
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** Digits and letters of both cases (62 characters): keys and secrets. */
+export const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** Digits and lowercase letters (base 36): ids that go into names and URLs, where case may not survive. */
+export const BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz";
 
 /**
- * A random string over [0-9A-Za-z]. Rejection sampling keeps every character uniform
- * (256 is not a multiple of 62).
+ * A random string over `alphabet` (at most 256 characters). Rejection sampling keeps every
+ * character uniform: a byte is used only below the largest multiple of the alphabet's size
+ * (`byte % 36` alone would make the first 4 characters of base 36 more likely than the rest).
  */
-export function randomString(length: number): string {
+export function randomString(length: number, alphabet: string = ALPHANUMERIC): string {
+  if (alphabet.length < 2 || alphabet.length > 256) throw new RangeError("randomString: 2 to 256 characters");
+  const limit = 256 - (256 % alphabet.length);
   let out = "";
   while (out.length < length) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
-      if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
+    // getRandomValues fills at most 64 KiB per call.
+    const bytes = new Uint8Array(Math.min(65_536, (length - out.length) * 2));
+    for (const byte of crypto.getRandomValues(bytes)) {
+      if (byte < limit && out.length < length) out += alphabet[byte % alphabet.length];
     }
   }
   return out;

@@ -11,6 +11,7 @@ import {
 } from "../../core/protocol/channel";
 import { CLOSE_CODES, isReservedCloseCode } from "../../core/protocol/close-codes";
 import { CONNECT_HEADER, ConnectParams } from "../../core/protocol/connect-params";
+import { BASE36, randomString } from "../../core/random";
 import { type Attachment, readAttachment } from "./attachment";
 import { errorFrame, messagesFrame, refuseSocket } from "./frames";
 import { DEFAULT_LIMITS, HubLimits, HubLimitsPatch } from "./limits";
@@ -566,8 +567,5 @@ function utf8Length(text: string): number {
 
 /** A random connection id: 16 characters of base 36 (about 82 bits). */
 export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let id = "";
-  for (const byte of bytes) id += (byte % 36).toString(36);
-  return id;
+  return randomString(16, BASE36);
 }

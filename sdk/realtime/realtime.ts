@@ -1,4 +1,5 @@
 import type { DocumentData } from "../../core/documents/wire.js";
+import { BASE36, randomString } from "../../core/random.js";
 import type { ClientCore } from "../client.js";
 import type { Filter } from "../collection-query.js";
 import type { Transport } from "../http.js";
@@ -60,7 +61,7 @@ export class Realtime {
     private readonly core: RealtimeCore & Partial<Pick<ClientCore, "onTokenChange"> & Transport>,
     private readonly options: RealtimeOptions = {},
   ) {
-    this.clientId = options.clientId ?? `c-${randomId()}`;
+    this.clientId = options.clientId ?? `c-${randomString(12, BASE36)}`;
     // A new token: every open channel reconnects with it (and resumes where it was).
     core.onTokenChange?.(() => {
       for (const channel of this.#channels.values()) channel.reconnect();
@@ -192,9 +193,4 @@ declare module "../client.js" {
     /** The state of the realtime connections, as events. */
     readonly connection: Connection;
   }
-}
-
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return Array.from(bytes, (byte) => (byte % 36).toString(36)).join("");
 }

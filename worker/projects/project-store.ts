@@ -1,5 +1,5 @@
 import type { CapabilityMap } from "../../core/protocol/capabilities";
-import { randomString } from "../../core/random";
+import { BASE36, randomString } from "../../core/random";
 import { dropProjectIndexes } from "../../data/documents/indexes";
 import { generateApiKey, type KeyKind } from "../auth/api-keys";
 
@@ -42,7 +42,7 @@ const toProject = (row: ProjectRow): Project => ({
 const now = () => new Date().toISOString();
 
 /** Project ids are short, lowercase and URL-safe: they appear in DO names and R2 keys. */
-const newProjectId = () => `p${randomString(15).toLowerCase()}`;
+const newProjectId = () => `p${randomString(15, BASE36)}`;
 
 export interface CreatedProject extends Project {
   keys: { public: string; secret: string };
