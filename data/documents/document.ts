@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MAX_DOCUMENT_BYTES, MAX_DOCUMENT_DEPTH } from "../../core/documents/limits";
 import type { DocumentData, StoredDocument } from "../../core/documents/wire";
 import { ApiError } from "../../core/errors";
+import { utf8Length } from "../../core/utf8";
 
 export type { DocumentData, StoredDocument } from "../../core/documents/wire";
 
@@ -66,7 +67,7 @@ export function serializeDocument(data: DocumentData): string {
     );
   }
   const text = JSON.stringify(data);
-  const bytes = new TextEncoder().encode(text).byteLength;
+  const bytes = utf8Length(text);
   if (bytes > MAX_DOCUMENT_BYTES) {
     throw new ApiError(
       "payload_too_large",

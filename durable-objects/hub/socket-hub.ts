@@ -12,6 +12,7 @@ import {
 import { CLOSE_CODES, isReservedCloseCode } from "../../core/protocol/close-codes";
 import { CONNECT_HEADER, ConnectParams } from "../../core/protocol/connect-params";
 import { BASE36, randomString } from "../../core/random";
+import { exceedsUtf8Bytes } from "../../core/utf8";
 import { type Attachment, readAttachment } from "./attachment";
 import { errorFrame, messagesFrame, refuseSocket } from "./frames";
 import { DEFAULT_LIMITS, HubLimits, HubLimitsPatch } from "./limits";
@@ -402,7 +403,7 @@ export abstract class SocketHub extends DurableObject<Env> {
       return errorFrame(null, "invalid_frame", "Frames are JSON text; binary frames are not supported.");
     }
     const max = this.limits.max_frame_bytes;
-    if (message.length > max || (message.length * 3 > max && utf8Length(message) > max)) {
+    if (exceedsUtf8Bytes(message, max)) {
       return errorFrame(peekRef(message), "frame_too_large", `Frames may be at most ${max} bytes.`, { max_bytes: max });
     }
     let value: unknown;
@@ -559,10 +560,6 @@ function peekRef(message: string): number | null {
   const pattern = /"ref"\s*:\s*(\d{1,15})\s*[,}]/;
   const match = pattern.exec(message.slice(0, 4096)) ?? pattern.exec(message.slice(-4096));
   return match ? Number(match[1]) : null;
-}
-
-function utf8Length(text: string): number {
-  return new TextEncoder().encode(text).length;
 }
 
 /** A random connection id: 16 characters of base 36 (about 82 bits). */

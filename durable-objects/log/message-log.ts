@@ -1,4 +1,5 @@
 import type { ResumeResult } from "../../core/protocol/channel";
+import { exceedsUtf8Bytes } from "../../core/utf8";
 import type { HubLimits } from "../hub/limits";
 import { HubError } from "../hub/socket-hub";
 import { DedupWindow } from "./dedup";
@@ -135,7 +136,7 @@ export class MessageLog {
 export function serializeMessage(message: unknown, maxFrameBytes: number): string {
   const json = JSON.stringify(message);
   const max = maxFrameBytes + 1024;
-  if (json.length > max || (json.length * 3 > max && new TextEncoder().encode(json).length > max)) {
+  if (exceedsUtf8Bytes(json, max)) {
     throw new HubError("frame_too_large", `A message may be at most ${maxFrameBytes} bytes.`, {
       max_bytes: maxFrameBytes,
     });

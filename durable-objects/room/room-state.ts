@@ -1,5 +1,6 @@
 import type { StateChange, StateOp } from "../../core/protocol/room";
 import { deleteAt, getAt, type JsonObject, PathError, parsePath, setAt } from "../../core/protocol/room-paths";
+import { exceedsUtf8Bytes } from "../../core/utf8";
 import { HubError } from "../hub/socket-hub";
 
 /** What one update did: the version it moved the state from and to, and each change. */
@@ -53,7 +54,7 @@ export class RoomState {
     try {
       for (const [index, op] of ops.entries()) changes.push(this.#applyOne(index, op));
       json = JSON.stringify(this.#state);
-      if (json.length > maxBytes || (json.length * 3 > maxBytes && new TextEncoder().encode(json).length > maxBytes)) {
+      if (exceedsUtf8Bytes(json, maxBytes)) {
         throw new HubError("state_too_large", `The room's state may be at most ${maxBytes} bytes.`, {
           max_bytes: maxBytes,
         });

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
-import { type CapabilityOp, CLIENT_ID_PATTERN, MESSAGE_ID_PATTERN } from "../../core/protocol/channel";
+import { type CapabilityOp, CLIENT_ID_PATTERN, MessageIdSchema } from "../../core/protocol/channel";
 import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
 import type { AppEnv } from "../app-env";
 import { type AuthContext, requireAuth } from "../auth/auth-context";
@@ -13,7 +13,7 @@ const PublishBody = z.object({
   name: z.string().min(1).max(128),
   data: z.unknown().optional(),
   /** Client-assigned id: a retry with the same id is acked with the original seq (exactly-once). */
-  id: z.string().regex(MESSAGE_ID_PATTERN, "ids are 1-64 characters of A-Z a-z 0-9 . _ : -").optional(),
+  id: MessageIdSchema.optional(),
   ephemeral: z.boolean().optional(),
   /** Who the message is from, for keys; a user token always publishes as its user. */
   client_id: z.string().regex(CLIENT_ID_PATTERN).optional(),
