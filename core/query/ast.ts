@@ -158,6 +158,9 @@ export interface ParseOptions {
   /** `"filter"` (default): every name is a path in the document (`age`, `profile.city`).
    * `"rule"`: the first segment must be a root (`doc.owner`, `data.title`, `auth.id`). */
   readonly scope?: "filter" | "rule";
+  /** In the `"rule"` scope, the root names a rule may use and the root each one means. Default
+   * `{ doc: "doc", data: "data", auth: "auth" }`; bucket rules use `{ file: "doc", auth: "auth" }`. */
+  readonly roots?: Readonly<Record<string, Root>>;
 }
 
 /** A valid field segment. Anything else in a field name is rejected with `invalid_filter`. */

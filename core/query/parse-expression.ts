@@ -35,7 +35,7 @@ type Token =
   | { kind: "end"; pos: number };
 
 const KEYWORDS = new Set(["and", "or", "not", "in", "contains", "startswith", "endswith", "true", "false", "null"]);
-const ROOTS: ReadonlySet<string> = new Set<Root>(["doc", "data", "auth"]);
+const DEFAULT_ROOTS: Readonly<Record<string, Root>> = { doc: "doc", data: "data", auth: "auth" };
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 const PUNCT = ["==", "!=", "<=", ">=", "&&", "||", "=", "<", ">", "!", "(", ")", "[", "]", ","];
@@ -75,7 +75,7 @@ export function parseExpressionCounted(text: string, options?: ParseOptions): { 
       },
     );
   }
-  const parser = new Parser(tokenize(text), options?.scope ?? "filter");
+  const parser = new Parser(tokenize(text), options?.scope ?? "filter", options?.roots ?? DEFAULT_ROOTS);
   return { node: parser.parse(), terms: parser.terms };
 }
 
@@ -192,6 +192,7 @@ class Parser {
   constructor(
     private readonly tokens: Token[],
     private readonly scope: "filter" | "rule",
+    private readonly roots: Readonly<Record<string, Root>>,
   ) {}
 
   parse(): FilterNode {
@@ -351,13 +352,15 @@ class Parser {
   #field(path: string[], pos: number): FieldRef {
     if (this.scope === "filter") return { kind: "field", root: "doc", path };
     const [root, ...rest] = path;
-    if (!ROOTS.has(root as string)) {
+    const mapped = Object.hasOwn(this.roots, root as string) ? this.roots[root as string] : undefined;
+    if (!mapped) {
+      const names = Object.keys(this.roots);
       throw filterError(
-        `A rule names its values from doc, data or auth (e.g. doc.${path.join(".")}), not '${root}'`,
+        `A rule names its values from ${names.slice(0, -1).join(", ")} or ${names.at(-1)} (e.g. ${names[0]}.${path.join(".")}), not '${root}'`,
         pos,
       );
     }
-    return { kind: "field", root: root as Root, path: rest };
+    return { kind: "field", root: mapped, path: rest };
   }
 
   #list(start: number): Literal {

@@ -1,0 +1,146 @@
+import { newDocumentId } from "../../core/documents/names";
+import type { FileMetadata, FileRecord } from "../../core/files/wire";
+import type { FileAttributes } from "./access";
+
+/** A file's row as read from D1. */
+export interface FileRow {
+  bucket: string;
+  path: string;
+  id: string;
+  size: number;
+  content_type: string;
+  etag: string;
+  metadata: string;
+  uploaded_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = "bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at";
+
+/** What `commitFile` writes: the file R2 now holds. */
+export interface FileWrite {
+  projectId: string;
+  bucket: string;
+  /** Checked and normalized by `checkFilePath`. */
+  path: string;
+  size: number;
+  contentType: string;
+  /** R2's etag of the stored bytes (unquoted). */
+  etag: string;
+  metadata: FileMetadata;
+  /** The end user's id, or null for an API key. */
+  uploadedBy: string | null;
+}
+
+/** The download URL of a file: absolute when `origin` is given (`https://api.example`). */
+export function fileUrl(bucket: string, path: string, origin = ""): string {
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `${origin}/v1/storage/buckets/${bucket}/objects/${encoded}`;
+}
+
+/** The wire record of a row. */
+export function toFileRecord(row: FileRow, origin?: string): FileRecord {
+  return {
+    id: row.id,
+    bucket: row.bucket,
+    path: row.path,
+    size: row.size,
+    content_type: row.content_type,
+    etag: row.etag,
+    metadata: JSON.parse(row.metadata) as FileMetadata,
+    uploaded_by: row.uploaded_by,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    url: fileUrl(row.bucket, row.path, origin),
+  };
+}
+
+/** What rules see of a stored file. */
+export function fileAttributes(row: FileRow | FileRecord): FileAttributes {
+  const metadata = typeof row.metadata === "string" ? (JSON.parse(row.metadata) as FileMetadata) : row.metadata;
+  return { path: row.path, size: row.size, content_type: row.content_type, metadata };
+}
+
+/**
+ * Records a file whose bytes R2 already holds (call it only after the put succeeded, so a listed
+ * file always has its bytes). Uploading to a path that exists replaces the file's size, type, etag
+ * and metadata and keeps its id and `created_at`, so its URL stays the same.
+ */
+export async function commitFile(db: D1Database, file: FileWrite, origin?: string): Promise<FileRecord> {
+  const now = new Date().toISOString();
+  const row = await db
+    .prepare(
+      `INSERT INTO files (project_id, bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+       ON CONFLICT (project_id, bucket, path) DO UPDATE SET size = excluded.size, content_type = excluded.content_type,
+         etag = excluded.etag, metadata = excluded.metadata, uploaded_by = excluded.uploaded_by,
+         updated_at = excluded.updated_at
+       RETURNING ${COLUMNS}`,
+    )
+    .bind(
+      file.projectId,
+      file.bucket,
+      file.path,
+      newDocumentId(),
+      file.size,
+      file.contentType,
+      file.etag,
+      JSON.stringify(file.metadata),
+      file.uploadedBy,
+      now,
+    )
+    .first<FileRow>();
+  return toFileRecord(row as FileRow, origin);
+}
+
+/** A file's row, or null. */
+export async function getFileRow(
+  db: D1Database,
+  projectId: string,
+  bucket: string,
+  path: string,
+): Promise<FileRow | null> {
+  return db
+    .prepare(`SELECT ${COLUMNS} FROM files WHERE project_id = ? AND bucket = ? AND path = ?`)
+    .bind(projectId, bucket, path)
+    .first<FileRow>();
+}
+
+/** Replaces a file's custom metadata; null when the file is gone. */
+export async function updateFileMetadata(
+  db: D1Database,
+  projectId: string,
+  bucket: string,
+  path: string,
+  metadata: FileMetadata,
+): Promise<FileRow | null> {
+  return db
+    .prepare(
+      `UPDATE files SET metadata = ?4, updated_at = ?5 WHERE project_id = ?1 AND bucket = ?2 AND path = ?3
+       RETURNING ${COLUMNS}`,
+    )
+    .bind(projectId, bucket, path, JSON.stringify(metadata), new Date().toISOString())
+    .first<FileRow>();
+}
+
+/**
+ * Deletes file rows (before their bytes: a crash in between leaves bytes without a row, which the
+ * orphan sweep removes, never a listed file without bytes). Returns the paths that had a row.
+ */
+export async function deleteFileRows(
+  db: D1Database,
+  projectId: string,
+  bucket: string,
+  paths: readonly string[],
+): Promise<string[]> {
+  if (paths.length === 0) return [];
+  const { results } = await db
+    .prepare(
+      `DELETE FROM files WHERE project_id = ?1 AND bucket = ?2 AND path IN (SELECT value FROM json_each(?3))
+       RETURNING path`,
+    )
+    .bind(projectId, bucket, JSON.stringify(paths))
+    .all<{ path: string }>();
+  return results.map((row) => row.path);
+}
