@@ -10,6 +10,11 @@ import { type CollectionRules, type RuleOperation, selectSettings } from "./coll
  */
 export class CollectionAccess {
   readonly auth: AuthValues;
+  /**
+   * Each rule's AST, parsed on first use: a batch or a watcher asks the same rule once per
+   * document, and the text never changes for this instance.
+   */
+  readonly #parsed = new Map<RuleOperation, FilterNode>();
 
   private constructor(
     readonly collection: string,
@@ -40,9 +45,9 @@ export class CollectionAccess {
    */
   listCondition(): FilterNode {
     if (this.rules === null) return TRUE;
-    const text = this.rules.list ?? this.rules.read;
-    if (!text) throw this.#closed("list");
-    return parseRule(text);
+    const op = this.rules.list ? "list" : "read";
+    if (!this.rules[op]) throw this.#closed("list");
+    return this.#rule(op, this.rules[op]);
   }
 
   /**
@@ -55,7 +60,7 @@ export class CollectionAccess {
     if (this.rules === null) return true;
     const text = this.rules[op];
     if (!text) throw this.#closed(op);
-    return matches(parseRule(text), { ...scope, auth: this.auth });
+    return matches(this.#rule(op, text), { ...scope, auth: this.auth });
   }
 
   /**
@@ -85,6 +90,15 @@ export class CollectionAccess {
         },
       );
     }
+  }
+
+  #rule(op: RuleOperation, text: string): FilterNode {
+    let node = this.#parsed.get(op);
+    if (!node) {
+      node = parseRule(text);
+      this.#parsed.set(op, node);
+    }
+    return node;
   }
 
   #closed(op: RuleOperation) {
