@@ -54,7 +54,17 @@ export interface LiteralValue {
   readonly value: Literal;
 }
 
-export type Operand = FieldRef | LiteralValue;
+/**
+ * String concatenation, `"users/" + auth.id + "/"`: the parts joined when every part is a
+ * well-formed string, otherwise null (so a rule over a missing `auth.id` never matches). Parts
+ * are fields and string literals only.
+ */
+export interface ConcatValue {
+  readonly kind: "concat";
+  readonly parts: readonly (FieldRef | LiteralValue)[];
+}
+
+export type Operand = FieldRef | LiteralValue | ConcatValue;
 
 /**
  * The comparison operators of the AST. Negated forms of the surface syntax (`!=`, `not in`,
@@ -174,6 +184,8 @@ export const MAX_FILTER_DEPTH = 16;
 export const MAX_FILTER_TERMS = 64;
 /** Most items in one `in` list. */
 export const MAX_IN_LIST = 100;
+/** Most parts in one `+` concatenation. */
+export const MAX_CONCAT_PARTS = 8;
 /** Most segments in one field path. */
 export const MAX_PATH_SEGMENTS = 10;
 /** Default bound-parameter budget of one compiled fragment (D1 caps a statement at 100). */

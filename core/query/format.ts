@@ -36,6 +36,7 @@ export function formatFilter(node: FilterNode, scope: "filter" | "rule" = "filte
 
 function formatOperand(operand: Operand, scope: "filter" | "rule"): string {
   if (operand.kind === "literal") return formatLiteral(operand.value);
+  if (operand.kind === "concat") return operand.parts.map((part) => formatOperand(part, scope)).join(" + ");
   if (scope === "filter" && operand.root === "doc") return operand.path.join(".");
   return [operand.root, ...operand.path].join(".");
 }

@@ -2,6 +2,7 @@ import type { FilterNode, MatchScope, Operand } from "./ast";
 import { ANONYMOUS } from "./auth-values";
 import {
   arrayHas,
+  concatValues,
   containsValue,
   endsWithValue,
   orderedCompare,
@@ -57,6 +58,7 @@ export function matches(node: FilterNode, scope: MatchScope): boolean {
 
 function valueOf(operand: Operand, scope: MatchScope): unknown {
   if (operand.kind === "literal") return operand.value;
+  if (operand.kind === "concat") return concatValues(operand.parts.map((part) => valueOf(part, scope)));
   const root = operand.root === "doc" ? scope.doc : operand.root === "data" ? scope.data : (scope.auth ?? ANONYMOUS);
   return resolvePath(root, operand.path);
 }

@@ -1,7 +1,19 @@
-import type { CompareOp, FieldRef, FilterNode, Literal, Operand, ParseOptions, Root, Scalar } from "./ast";
+import type {
+  CompareOp,
+  ConcatValue,
+  FieldRef,
+  FilterNode,
+  Literal,
+  LiteralValue,
+  Operand,
+  ParseOptions,
+  Root,
+  Scalar,
+} from "./ast";
 import {
   and,
   FALSE,
+  MAX_CONCAT_PARTS,
   MAX_FILTER_DEPTH,
   MAX_FILTER_LENGTH,
   MAX_FILTER_TERMS,
@@ -22,7 +34,8 @@ import { filterError } from "./filter-error";
  *   condition  := operand [ op operand ]          a bare operand means `operand == true`
  *   op         := "=" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in"
  *               | "contains" | "startswith" | "endswith"
- *   operand    := path | string | number | "true" | "false" | "null" | list   (list: after in only)
+ *   operand    := value ( "+" value )*                 "+" joins strings: only paths and strings
+ *   value      := path | string | number | "true" | "false" | "null" | list   (list: after in only)
  *   list       := "[" [ scalar ( "," scalar )* ] "]"
  *   path       := name ( "." name )*                  name := [A-Za-z_][A-Za-z0-9_]*
  */
@@ -38,7 +51,7 @@ const KEYWORDS = new Set(["and", "or", "not", "in", "contains", "startswith", "e
 const DEFAULT_ROOTS: Readonly<Record<string, Root>> = { doc: "doc", data: "data", auth: "auth" };
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
-const PUNCT = ["==", "!=", "<=", ">=", "&&", "||", "=", "<", ">", "!", "(", ")", "[", "]", ","];
+const PUNCT = ["==", "!=", "<=", ">=", "&&", "||", "=", "<", ">", "!", "(", ")", "[", "]", ",", "+"];
 
 /**
  * Parses an expression string to the AST.
@@ -277,6 +290,8 @@ class Parser {
         );
       }
       if (left.kind === "field") return this.#term(start, { kind: "compare", op: "eq", left, right: TRUE_LITERAL });
+      if (left.kind === "concat")
+        throw filterError("A + concatenation is a value: compare it with something", next.pos);
       if (left.value === true) return TRUE;
       if (left.value === false) return FALSE;
       throw filterError(`Expected an operator (=, !=, <, in, contains, ...) after ${describe(start)}`, next.pos);
@@ -325,6 +340,31 @@ class Parser {
   }
 
   #operand(allowList: boolean): Operand {
+    const first = this.#value(allowList);
+    if (!this.#isPunct("+")) return first;
+    const parts: (FieldRef | LiteralValue)[] = [];
+    let part: Operand = first;
+    let partToken = this.tokens[this.#i - 1] as Token;
+    for (;;) {
+      if (part.kind === "concat" || (part.kind === "literal" && typeof part.value !== "string")) {
+        throw filterError("Only fields and strings can be joined with +", partToken.pos);
+      }
+      parts.push(part);
+      if (!this.#isPunct("+")) break;
+      const plus = this.#next();
+      if (parts.length >= MAX_CONCAT_PARTS) {
+        throw filterError(`A concatenation joins at most ${MAX_CONCAT_PARTS} parts`, plus.pos, {
+          max_concat_parts: MAX_CONCAT_PARTS,
+        });
+      }
+      partToken = this.#peek();
+      part = this.#value(false);
+    }
+    const concat: ConcatValue = { kind: "concat", parts };
+    return concat;
+  }
+
+  #value(allowList: boolean): Operand {
     const token = this.#next();
     switch (token.kind) {
       case "string":

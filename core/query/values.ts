@@ -110,6 +110,16 @@ export function endsWithValue(a: unknown, b: unknown): boolean {
   return typeof a === "string" && typeof b === "string" && a.endsWith(b);
 }
 
+/** `a + b + ...`: the joined strings when every part is a well-formed string, else null. */
+export function concatValues(parts: readonly unknown[]): string | null {
+  let out = "";
+  for (const part of parts) {
+    if (typeof part !== "string" || !part.isWellFormed()) return null;
+    out += part;
+  }
+  return out;
+}
+
 /** Number of Unicode code points (SQLite's `length()` of a text value). */
 export function codePointLength(text: string): number {
   let n = 0;

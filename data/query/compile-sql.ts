@@ -3,7 +3,7 @@ import type { CompareNode, CompileContext, FilterNode, Operand, SqlFragment } fr
 import { FIELD_SEGMENT, MAX_SQL_PARAMS } from "../../core/query/ast";
 import { ANONYMOUS } from "../../core/query/auth-values";
 import { matches } from "../../core/query/match";
-import { classOf, codePointLength, resolvePath } from "../../core/query/values";
+import { classOf, codePointLength, concatValues, resolvePath } from "../../core/query/values";
 
 /**
  * A compiled operand: a constant known at compile time (literals, `auth.*`, `data.*`), or a value
@@ -108,6 +108,7 @@ class SqlCompiler {
 
   operand(operand: Operand): SqlOperand {
     if (operand.kind === "literal") return { kind: "const", value: operand.value };
+    if (operand.kind === "concat") return this.concat(operand.parts.map((part) => this.operand(part)));
     if (operand.root === "auth") return { kind: "const", value: resolvePath(this.ctx.auth ?? ANONYMOUS, operand.path) };
     if (operand.root === "data") return { kind: "const", value: resolvePath(this.ctx.data, operand.path) };
     const args = `${this.ctx.column}, ${jsonPathLiteral(operand.path)}`;
@@ -116,6 +117,36 @@ class SqlCompiler {
       type: `IFNULL(json_type(${args}), 'null')`,
       value: `json_extract(${args})`,
       each: `json_each(${args})`,
+    };
+  }
+
+  /**
+   * `a + b + ...`, as `concatValues`. Constant parts are folded, or written as hex text literals
+   * rather than bound: the operand's SQL may appear more than once in a comparison, and a
+   * positional parameter cannot be repeated.
+   */
+  concat(parts: readonly SqlOperand[]): SqlOperand {
+    if (parts.every((part) => part.kind === "const")) {
+      return { kind: "const", value: concatValues(parts.map((part) => part.value)) };
+    }
+    const rows: RowOperand[] = [];
+    const pieces: string[] = [];
+    for (const part of parts) {
+      if (part.kind === "row") {
+        rows.push(part);
+        pieces.push(part.value);
+      } else if (typeof part.value === "string" && part.value.isWellFormed()) {
+        pieces.push(textLiteral(part.value));
+      } else {
+        return { kind: "const", value: null }; // a missing or non-string part: the whole is null
+      }
+    }
+    const allText = rows.map((row) => `${row.type} = 'text'`).join(" AND ");
+    return {
+      kind: "row",
+      type: `(CASE WHEN ${allText} THEN 'text' ELSE 'null' END)`,
+      value: `(CASE WHEN ${allText} THEN ${pieces.join(" || ")} END)`,
+      each: null,
     };
   }
 
@@ -258,6 +289,13 @@ function or(a: string, b: string): string {
   if (a === "0") return b;
   if (b === "0") return a;
   return `(${a} OR ${b})`;
+}
+
+/** A SQL text literal that cannot break out of itself: the UTF-8 bytes in hex, cast to text. */
+function textLiteral(text: string): string {
+  let hex = "";
+  for (const byte of new TextEncoder().encode(text)) hex += byte.toString(16).padStart(2, "0");
+  return `CAST(X'${hex}' AS TEXT)`;
 }
 
 function literal(value: unknown): Operand {

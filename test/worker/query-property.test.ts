@@ -25,6 +25,7 @@ import { compileFilter, compileOrderBy } from "../../data/query";
 const DOCS = 250;
 const FILTERS = 1200;
 const PARAM_FILTERS = 300;
+const CONCAT_FILTERS = 400;
 const BATCH = 60;
 
 /** mulberry32: small, fast, seedable. */
@@ -198,6 +199,23 @@ function seen(r: Rng, at: Operand): Scalar {
   return scalar(r);
 }
 
+/** Chance that a comparison gets a `+` concatenation on one side (0 keeps the older tests'
+ * random streams exactly as they were). */
+let concatChance = 0;
+
+const CONCAT_STRINGS = ["", "/", "u1", "u1/", "a", "é", "😀", "x'y", ...STRINGS.slice(0, 8)];
+
+/** `"users/" + auth.id + "/"` and friends: string literals and fields of every root. */
+function concatOperand(r: Rng, rule: boolean): Operand {
+  const parts: Exclude<Operand, { kind: "concat" }>[] = [];
+  for (let i = 2 + r.int(3); i > 0; i--) {
+    const roll = r.next();
+    if (roll < 0.45) parts.push({ kind: "literal", value: r.pick(CONCAT_STRINGS) });
+    else parts.push(operand(r, rule) as Exclude<Operand, { kind: "concat" }>);
+  }
+  return { kind: "concat", parts };
+}
+
 function compare(r: Rng, rule: boolean): FilterNode {
   const op = r.pick(OPS);
   let left = operand(r, rule);
@@ -210,6 +228,10 @@ function compare(r: Rng, rule: boolean): FilterNode {
   // Sometimes the literal on the left: `18 < age`, `"x" in tags`.
   if (op !== "in" && right.kind === "literal" && r.chance(0.1)) [left, right] = [right, left];
   if (op === "in" && r.chance(0.1)) left = { kind: "literal", value: scalar(r) };
+  if (concatChance > 0 && r.chance(concatChance)) {
+    if (r.chance(0.7)) right = concatOperand(r, rule);
+    else left = concatOperand(r, rule);
+  }
   const node: FilterNode = { kind: "compare", op, left, right };
   return r.chance(0.2) ? not(node) : node;
 }
@@ -290,6 +312,7 @@ beforeAll(async () => {
   });
   docs.push({ id: "fixed3", data: { a: [], b: {}, tags: "a,b", profile: "x" } });
   docs.push({ id: "fixed4", data: {} });
+  docs.push({ id: "fixed5", data: { s: "u1/a", n: "u1", a: "u1/", b: "a", tags: ["u1/", "a"] } });
   await env.DB.prepare("CREATE TABLE IF NOT EXISTS prop_docs (id TEXT PRIMARY KEY, data TEXT NOT NULL)").run();
   await env.DB.prepare("DELETE FROM prop_docs").run();
   const insert = env.DB.prepare("INSERT INTO prop_docs (id, data) VALUES (?, ?)");
@@ -299,7 +322,7 @@ beforeAll(async () => {
 });
 
 /** Runs every case's SQL over the whole table and compares row by row with the matcher. */
-async function compareAll(cases: Case[]): Promise<number> {
+async function compareAll(cases: Case[], minDiscriminating = 0.3): Promise<number> {
   let pairs = 0;
   // Filters that keep some documents and drop others: the ones that can tell backends apart.
   let discriminating = 0;
@@ -332,7 +355,7 @@ async function compareAll(cases: Case[]): Promise<number> {
       if (kept > 0 && kept < docs.length) discriminating++;
     });
   }
-  expect(discriminating / cases.length).toBeGreaterThan(0.3);
+  expect(discriminating / cases.length).toBeGreaterThan(minDiscriminating);
   return pairs;
 }
 
@@ -349,6 +372,25 @@ describe("filter backends agree (property)", () => {
       cases.push({ node, label: text, auth: rule ? randomAuth(r) : null, data: rule ? randomDoc(r) : undefined });
     }
     expect(await compareAll(cases)).toBeGreaterThanOrEqual(10_000);
+  }, 120_000);
+
+  it(`random filters with + concatenations: ${CONCAT_FILTERS} filters`, async () => {
+    const r = rng(seed + 3);
+    const cases: Case[] = [];
+    concatChance = 0.35;
+    try {
+      for (let i = 0; i < CONCAT_FILTERS; i++) {
+        const rule = i % 2 === 0;
+        const node = filter(r, 0, rule);
+        const text = formatFilter(node, rule ? "rule" : "filter");
+        expect(parseExpression(text, { scope: rule ? "rule" : "filter" }), text).toEqual(node);
+        cases.push({ node, label: text, auth: rule ? randomAuth(r) : null, data: rule ? randomDoc(r) : undefined });
+      }
+    } finally {
+      concatChance = 0;
+    }
+    // A concatenation over a missing part is null, so these filters are constant more often.
+    expect(await compareAll(cases, 0.2)).toBeGreaterThanOrEqual(10_000);
   }, 120_000);
 
   it(`random query-parameter filters: ${PARAM_FILTERS} filters`, async () => {
