@@ -14,7 +14,7 @@ import {
   type RoomMessageFrame,
   type StateUpdateFrame,
 } from "../../core/protocol/room";
-import type { Attachment } from "../hub/attachment";
+import type { Attachment, PresenceState } from "../hub/attachment";
 import { errorFrame, messagesFrames } from "../hub/frames";
 import { type BaseClientFrame, HubError, HubRefusal, type ReplyAndThen, randomId, SocketHub } from "../hub/socket-hub";
 import { DedupWindow } from "../log/dedup";
@@ -474,10 +474,24 @@ function requireModerator(record: RoomRecord, attachment: Attachment, what: stri
   }
 }
 
+/**
+ * Names read from presence data, so a chatty connection parses its data once, not per message.
+ * Presence replaces a connection's `PresenceState` whenever it changes and never mutates one, so a
+ * cached name cannot go stale, and it goes away with the state it was read from.
+ */
+const namesByPresence = new WeakMap<PresenceState, string>();
+
 /** The name a connection joined with (its presence data). */
 function userName(attachment: Attachment): string {
-  const data = attachment.pres ? (JSON.parse(attachment.pres.d) as { user_name?: unknown }) : null;
-  return typeof data?.user_name === "string" ? data.user_name : attachment.client;
+  const presence = attachment.pres;
+  if (!presence) return attachment.client;
+  let name = namesByPresence.get(presence);
+  if (name === undefined) {
+    const data = JSON.parse(presence.d) as { user_name?: unknown };
+    name = typeof data.user_name === "string" ? data.user_name : attachment.client;
+    namesByPresence.set(presence, name);
+  }
+  return name;
 }
 
 const PARTICIPANT_ACTIONS: Record<PresenceAction, string> = { enter: "joined", update: "updated", leave: "left" };
