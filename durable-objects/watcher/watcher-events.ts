@@ -1,7 +1,7 @@
 import type { Change, CollectionRules } from "../../core/documents/wire";
 import type { WatchEventType } from "../../core/protocol/watcher";
 import { type FilterNode, matches, parseRule } from "../../core/query";
-import type { AudienceRef, FilterRef } from "./watcher-subscriptions";
+import type { Audience, AudienceRef, FilterRef, SubscriptionIndex } from "./watcher-subscriptions";
 
 /**
  * The rules a watcher applies, parsed once per rules text. A subscriber (other than a secret key)
@@ -92,6 +92,31 @@ export class ChangeEvents {
     }
     return text;
   }
+}
+
+/**
+ * The events each live audience gets for `changes`, in change order. A change is checked only
+ * against the filter groups it may concern (see {@link SubscriptionIndex.candidates}).
+ */
+export function eventsByAudience(
+  live: SubscriptionIndex,
+  changes: readonly Change[],
+  rules: WatchRules,
+): Map<Audience, string[]> {
+  const pending = new Map<Audience, string[]>();
+  for (const change of changes) {
+    const events = new ChangeEvents(change, rules);
+    for (const group of live.candidates(change.old_data, change.data)) {
+      for (const audience of group.audiences.values()) {
+        const event = events.eventFor(group.filter, audience.ref);
+        if (event === null) continue;
+        const list = pending.get(audience);
+        if (list) list.push(event);
+        else pending.set(audience, [event]);
+      }
+    }
+  }
+  return pending;
 }
 
 /** The event of a change whose old document was `before` visible and whose new one is `after`. */

@@ -70,22 +70,34 @@ export async function readFeed(
 }
 
 /**
- * The collection's rules, parsed for watching. Parsing is cached by rules text, so reading them on
- * every delivery costs one small query and no parse while they do not change.
+ * One collection's change feed and rules, as its watcher reads them. Rules are parsed once per
+ * rules text, so reading them on every delivery costs one small query and no parse while they do
+ * not change.
  */
-export class RulesReader {
-  #current: WatchRules | null = null;
+export class CollectionFeed {
+  #rules: WatchRules | null = null;
 
   constructor(
-    private readonly db: D1Database,
-    private readonly projectId: string,
-    private readonly collection: string,
+    readonly db: D1Database,
+    readonly projectId: string,
+    readonly collection: string,
   ) {}
 
-  async read(): Promise<WatchRules> {
+  /** Up to `limit` changes after `since`, oldest first. @throws {FeedPruned} */
+  read(since: number, limit: number): Promise<ChangePage> {
+    return readFeed(this.db, this.projectId, this.collection, since, limit);
+  }
+
+  /** Where the feed stands now. */
+  head(): Promise<FeedHead> {
+    return readHead(this.db, this.projectId, this.collection);
+  }
+
+  /** The collection's rules, as they are now. */
+  async rules(): Promise<WatchRules> {
     const { rules } = await getCollectionSettings(this.db, this.projectId, this.collection);
     const text = JSON.stringify(rules);
-    if (this.#current?.text !== text) this.#current = watchRules(rules);
-    return this.#current;
+    if (this.#rules?.text !== text) this.#rules = watchRules(rules);
+    return this.#rules;
   }
 }

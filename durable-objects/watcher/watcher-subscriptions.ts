@@ -1,4 +1,4 @@
-import type { AuthValues, FilterNode } from "../../core/query";
+import { type AuthValues, type FilterNode, parseExpression, TRUE } from "../../core/query";
 import { resolvePath } from "../../core/query/values";
 import { equalityKeys, valueKey } from "./watcher-equality";
 
@@ -17,7 +17,7 @@ export interface AudienceRef {
   readonly bypass: boolean;
 }
 
-/** Where a subscriber stands (see collection-watcher.ts for the transitions). */
+/** Where a subscriber stands (see watcher-lifecycle.ts for the transitions). */
 export type SubscriberState = "starting" | "snapshot" | "catching_up" | "ahead" | "live" | "closed";
 
 /** One watching connection, as the watcher keeps it in memory (rebuilt from attachments on wake). */
@@ -25,6 +25,8 @@ export interface Subscriber {
   readonly ws: WebSocket;
   readonly filter: FilterRef;
   readonly audience: AudienceRef;
+  /** When its token expires (epoch ms); Infinity for a key. */
+  readonly expiresAt: number;
   state: SubscriberState;
   /** The last sequence this subscriber holds every change through. */
   cursor: number;
@@ -32,6 +34,37 @@ export interface Subscriber {
   run: number;
   /** Called once it follows the live stream (or is closed). */
   waiters: (() => void)[];
+}
+
+/**
+ * The parsed filters of a watcher's subscribers, one per distinct text, counted so that a filter is
+ * parsed once while anyone uses it and forgotten after the last one leaves.
+ */
+export class FilterRefs {
+  #entries = new Map<string, { ref: FilterRef; users: number }>();
+
+  /**
+   * The shared filter for `text` (null: no filter), counted as one more user.
+   *
+   * @throws {ApiError} `invalid_filter` when `text` does not parse.
+   */
+  acquire(text: string | null): FilterRef {
+    const key = text ?? "";
+    const entry = this.#entries.get(key);
+    if (entry) {
+      entry.users++;
+      return entry.ref;
+    }
+    const ref: FilterRef = { key, node: text === null ? TRUE : parseExpression(text) };
+    this.#entries.set(key, { ref, users: 1 });
+    return ref;
+  }
+
+  /** One user fewer of `ref`. */
+  release(ref: FilterRef): void {
+    const entry = this.#entries.get(ref.key);
+    if (entry && --entry.users === 0) this.#entries.delete(ref.key);
+  }
 }
 
 /** Live subscribers with the same filter and the same audience: they get identical frames. */

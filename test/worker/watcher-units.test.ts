@@ -18,7 +18,8 @@ const filter = (text: string): FilterRef => {
 const secret = { key: "*", auth: { id: null, role: null, kind: "secret", claims: {} }, bypass: true };
 
 function subscriber(ref: FilterRef, audience = secret): Subscriber {
-  return { ws: {} as WebSocket, filter: ref, audience, state: "live", cursor: 0, run: 0, waiters: [] };
+  const expiresAt = Number.POSITIVE_INFINITY;
+  return { ws: {} as WebSocket, filter: ref, audience, expiresAt, state: "live", cursor: 0, run: 0, waiters: [] };
 }
 
 /** A small random filter over fields a, b, c (equalities, in-lists, ranges, and/or/not). */
