@@ -10,11 +10,12 @@ interface __BaseEnv_Env {
 	ROOM: DurableObjectNamespace<import("./worker/index").Room>;
 	CHANNEL: DurableObjectNamespace<import("./worker/index").Channel>;
 	COLLECTION_WATCHER: DurableObjectNamespace<import("./worker/index").CollectionWatcher>;
+	UPLOAD: DurableObjectNamespace<import("./worker/index").Upload>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./worker/index");
-		durableNamespaces: "Room" | "Channel" | "CollectionWatcher";
+		durableNamespaces: "Room" | "Channel" | "CollectionWatcher" | "Upload";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { ApiError } from "../core/errors";
+import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS } from "../core/protocol/tus";
 import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./error-handler";
 import { adminRoutes } from "./routes/admin";
@@ -14,39 +15,45 @@ import { documentRoutes } from "./routes/documents";
 import { healthRoutes } from "./routes/health";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
+import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
 
 export { Channel } from "../durable-objects/channel/channel";
 export { Room } from "../durable-objects/room/room";
+export { Upload } from "../durable-objects/upload/upload";
 export { CollectionWatcher } from "../durable-objects/watcher/collection-watcher";
 
 /** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */
 // Not exported: workerd rejects an entry module whose exports are not handlers or classes.
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Routes that stream their bodies (to R2) and enforce their own limits, so MAX_BODY_BYTES is not theirs. */
+const STREAMED_BODY_PATHS = [/^\/v1\/storage\/buckets\/[^/]+\/uploads(\/|$)/];
+
+const jsonBodyLimit = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new ApiError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
+      max_bytes: MAX_BODY_BYTES,
+    });
+  },
+});
 
 const app = new Hono<AppEnv>()
   .use(requestId())
+  .use("/v1/storage/buckets/:bucket/uploads", tusDiscovery)
   // Browsers may call from anywhere at the CORS layer; each project's allowed_origins is
   // enforced when the request is authenticated (403 origin_not_allowed), where the project
   // is known. Preflights carry no credentials, so they cannot be checked per project.
   .use(
     cors({
       origin: (origin) => origin || "*",
-      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "If-Match", "X-Request-Id"],
+      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "If-Match", "X-Request-Id", ...TUS_REQUEST_HEADERS],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "ETag"],
+      exposeHeaders: ["X-Request-Id", "ETag", ...TUS_RESPONSE_HEADERS],
       maxAge: 600,
     }),
   )
-  .use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
-          max_bytes: MAX_BODY_BYTES,
-        });
-      },
-    }),
+  .use("/v1/*", (c, next) =>
+    STREAMED_BODY_PATHS.some((path) => path.test(c.req.path)) ? next() : jsonBodyLimit(c, next),
   )
   .route("/health", healthRoutes)
   .route("/v1/admin", adminRoutes)
@@ -58,6 +65,7 @@ const app = new Hono<AppEnv>()
   .route("/v1/channels", channelRoutes)
   .route("/v1/realtime", realtimeRoutes)
   .route("/v1/rooms", roomRoutes)
+  .route("/v1/storage/buckets", storageUploadRoutes)
   .notFound(onNotFound)
   .onError(onError);
 

@@ -1,0 +1,262 @@
+import { DurableObject } from "cloudflare:workers";
+import type { FileRecord } from "../../core/files/wire";
+import { sendBlocks } from "./blocks-body";
+import { receiveChunk } from "./chunk-receiver";
+import { FINISHED_TTL_MS, partSizeFor, UPLOAD_TTL_MS } from "./upload-plan";
+import type { UploadError, UploadInit, UploadRecord, UploadResult, UploadStatus } from "./upload-record";
+import { UploadStore } from "./upload-store";
+
+/** A chunk being read: a newer PATCH for the same upload cancels it and waits for it to end. */
+interface Receiving {
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  done: Promise<unknown>;
+}
+
+/**
+ * One resumable (tus) upload: the object named by {@link uploadObjectName}. It keeps the bytes
+ * that do not make a whole R2 part yet in its SQLite storage (blocks of at most 1 MiB), sends
+ * each whole part to an R2 multipart upload as soon as it is complete, and completes the
+ * multipart upload when the last byte is in. Clients may send chunks of any size, in any number
+ * of requests; whatever arrived before a connection cut is kept, and an eviction loses nothing
+ * (the state is all in storage). An unfinished upload expires by alarm and its multipart upload
+ * is aborted.
+ *
+ * The Worker checks credentials and bucket rules; this object only knows bytes and offsets. Its
+ * RPC methods return `{ status }` or `{ error }` (thrown errors would lose their code over RPC).
+ */
+export class Upload extends DurableObject<Env> {
+  #store: UploadStore;
+  #record: UploadRecord | null;
+  /** Bytes durably received (R2 parts plus kept blocks). */
+  #offset = 0;
+  #receiving: Receiving | null = null;
+  /** The one completion in progress, shared by concurrent callers. */
+  #storing: Promise<UploadResult> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new UploadStore(ctx.storage.sql);
+    this.#record = this.#store.record();
+    if (this.#record) this.#offset = this.#store.partCount() * this.#record.part_size + this.#store.keptBytes();
+  }
+
+  /** Expiry: an unfinished upload is aborted (its R2 parts too); a finished one's record goes. */
+  override async alarm(): Promise<void> {
+    const record = this.#record;
+    if (record && Date.now() < record.expires_at) {
+      await this.ctx.storage.setAlarm(record.expires_at);
+      return;
+    }
+    await this.#discard();
+  }
+
+  /** Starts the upload. */
+  async create(init: UploadInit): Promise<UploadResult> {
+    if (this.#record) return failure("conflict", "This upload exists already.");
+    const now = Date.now();
+    const record: UploadRecord = {
+      ...init,
+      v: 1,
+      part_size: partSizeFor(init.length),
+      multipart_id: null,
+      created_at: now,
+      expires_at: now + UPLOAD_TTL_MS,
+      phase: "receiving",
+      stored: null,
+      file: null,
+    };
+    this.#save(record);
+    await this.ctx.storage.setAlarm(record.expires_at);
+    return { status: this.#status(record) };
+  }
+
+  /** The upload as it is now (`not_found` once terminated or expired). */
+  async status(): Promise<UploadResult> {
+    return this.#record ? { status: this.#status(this.#record) } : gone();
+  }
+
+  /**
+   * Appends one chunk at `offset`, which must be the durable offset (`conflict` otherwise, with
+   * `details.offset`). A chunk still being read from an earlier, cut connection is cancelled
+   * first, so the offset compared is final. Answers with the new durable offset, also after a
+   * cut: then the client asks for it and resumes.
+   */
+  async append(offset: number, body: ReadableStream<Uint8Array> | null): Promise<UploadResult> {
+    await this.#cancelReceiving();
+    const record = this.#record;
+    if (!record) {
+      await body?.cancel();
+      return gone();
+    }
+    if (record.phase !== "receiving") {
+      await body?.cancel();
+      return failure("conflict", "The upload is complete: it takes no more bytes.", { offset: this.#offset });
+    }
+    if (offset !== this.#offset) {
+      await body?.cancel();
+      return failure(
+        "conflict",
+        `Upload-Offset is ${offset}, but ${this.#offset} bytes are stored: resume from there.`,
+        {
+          offset: this.#offset,
+        },
+      );
+    }
+    if (body) {
+      const reader = body.getReader();
+      const receiving = receiveChunk(reader, {
+        store: this.#store,
+        offset,
+        length: record.length,
+        partSize: record.part_size,
+        partFull: () => this.#sendFullPart(),
+      });
+      this.#receiving = { reader, done: receiving.catch(() => {}) };
+      try {
+        const outcome = await receiving;
+        this.#offset = outcome.offset;
+        if (outcome.overflow) {
+          return failure(
+            "invalid_request",
+            `The chunk goes past Upload-Length (${record.length} bytes); the bytes up to it are stored.`,
+            { offset: this.#offset, length: record.length },
+          );
+        }
+      } finally {
+        if (this.#receiving?.reader === reader) this.#receiving = null;
+        this.#offset = this.#store.partCount() * record.part_size + this.#store.keptBytes();
+        await this.#touch();
+      }
+    }
+    return { status: this.#status(this.#record ?? record) };
+  }
+
+  /**
+   * Puts the whole file in R2 once every byte is in: the last part and the completion of the
+   * multipart upload (or one plain put for a file smaller than a part). Runs once; later calls
+   * answer with the stored object. Call it only after the bucket's rules allowed the file.
+   */
+  async store(): Promise<UploadResult> {
+    const record = this.#record;
+    if (!record) return gone();
+    if (record.phase !== "receiving") return { status: this.#status(record) };
+    if (this.#offset < record.length) {
+      return failure("conflict", `The upload has ${this.#offset} of ${record.length} bytes.`, { offset: this.#offset });
+    }
+    this.#storing ??= this.#completeInR2(record).finally(() => {
+      this.#storing = null;
+    });
+    return this.#storing;
+  }
+
+  /** The file's row is in D1: the upload is finished; its record stays a while for late HEADs. */
+  async committed(file: FileRecord): Promise<UploadResult> {
+    const record = this.#record;
+    if (!record) return gone();
+    this.#save({ ...record, phase: "committed", file, expires_at: Date.now() + FINISHED_TTL_MS });
+    await this.ctx.storage.setAlarm(Date.now() + FINISHED_TTL_MS);
+    return { status: this.#status(this.#record ?? record) };
+  }
+
+  /** Termination (tus DELETE), or a failed final rule check: aborts the multipart upload, forgets everything. */
+  async terminate(): Promise<UploadResult> {
+    const record = this.#record;
+    if (!record) return gone();
+    await this.#cancelReceiving();
+    const status = this.#status(record);
+    await this.#discard();
+    return { status };
+  }
+
+  async #sendFullPart(): Promise<void> {
+    const record = this.#record as UploadRecord;
+    const blocks = this.#store.blocks();
+    const multipart = await this.#multipart(record);
+    const part = await sendBlocks(this.#store, blocks, (body) =>
+      multipart.uploadPart(this.#store.partCount() + 1, body),
+    );
+    this.#store.partStored(part, (blocks.at(-1) as { seq: number }).seq);
+  }
+
+  async #completeInR2(record: UploadRecord): Promise<UploadResult> {
+    const blocks = this.#store.blocks();
+    let object: R2Object;
+    if (record.multipart_id === null) {
+      object = await sendBlocks(this.#store, blocks, (body) =>
+        this.env.BUCKET.put(record.key, body, { httpMetadata: { contentType: record.content_type } }),
+      );
+    } else {
+      const multipart = this.env.BUCKET.resumeMultipartUpload(record.key, record.multipart_id);
+      if (blocks.length > 0) {
+        const last = await sendBlocks(this.#store, blocks, (body) =>
+          multipart.uploadPart(this.#store.partCount() + 1, body),
+        );
+        this.#store.partStored(last, (blocks.at(-1) as { seq: number }).seq);
+      }
+      object = await multipart.complete(this.#store.parts());
+    }
+    const stored = { etag: object.etag, size: object.size, uploaded_at: object.uploaded.toISOString() };
+    this.#save({ ...record, phase: "stored", stored });
+    this.#store.clearBytes();
+    return { status: this.#status(this.#record as UploadRecord) };
+  }
+
+  async #multipart(record: UploadRecord): Promise<R2MultipartUpload> {
+    if (record.multipart_id !== null) return this.env.BUCKET.resumeMultipartUpload(record.key, record.multipart_id);
+    const multipart = await this.env.BUCKET.createMultipartUpload(record.key, {
+      httpMetadata: { contentType: record.content_type },
+    });
+    this.#save({ ...record, multipart_id: multipart.uploadId });
+    return multipart;
+  }
+
+  async #cancelReceiving(): Promise<void> {
+    const receiving = this.#receiving;
+    if (!receiving) return;
+    await receiving.reader.cancel().catch(() => {});
+    await receiving.done;
+  }
+
+  /** Bytes arrived: the expiry moves on. */
+  async #touch(): Promise<void> {
+    const record = this.#record;
+    if (!record || record.phase !== "receiving") return;
+    this.#save({ ...record, expires_at: Date.now() + UPLOAD_TTL_MS });
+    await this.ctx.storage.setAlarm((this.#record as UploadRecord).expires_at);
+  }
+
+  /** Forgets the upload: aborts its R2 multipart upload unless it completed, then drops all storage. */
+  async #discard(): Promise<void> {
+    const record = this.#record;
+    if (record?.multipart_id && record.phase === "receiving") {
+      try {
+        await this.env.BUCKET.resumeMultipartUpload(record.key, record.multipart_id).abort();
+      } catch (error) {
+        // R2 aborts unfinished multipart uploads after 7 days anyway; the bytes here go regardless.
+        console.error(`Upload ${record.upload_id}: aborting multipart upload ${record.multipart_id} failed:`, error);
+      }
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#store = new UploadStore(this.ctx.storage.sql);
+    this.#record = null;
+    this.#offset = 0;
+  }
+
+  #save(record: UploadRecord): void {
+    this.#store.saveRecord(record);
+    this.#record = record;
+  }
+
+  #status(record: UploadRecord): UploadStatus {
+    return { ...record, offset: record.phase === "receiving" ? this.#offset : record.length };
+  }
+}
+
+function failure(code: UploadError["code"], message: string, details?: Record<string, unknown>): UploadResult {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+function gone(): UploadResult {
+  return failure("not_found", "No such upload: it was terminated, it expired, or it never existed.");
+}

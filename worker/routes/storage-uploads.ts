@@ -1,0 +1,372 @@
+import { type Context, Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { ApiError } from "../../core/errors";
+import { checkFilePath } from "../../core/files/path";
+import type { BucketRecord, FileMetadata } from "../../core/files/wire";
+import {
+  CONTENT_TYPE_METADATA_KEYS,
+  metadataValue,
+  PATH_METADATA_KEYS,
+  parseUploadMetadata,
+  TUS_CONTENT_TYPE,
+  TUS_EXTENSIONS,
+  TUS_VERSION,
+} from "../../core/protocol/tus";
+import { BASE36, randomString } from "../../core/random";
+import { FileAccess } from "../../data/files/access";
+import { requireBucket } from "../../data/files/buckets";
+import { commitFile, getFileRow } from "../../data/files/files";
+import { objectKey } from "../../data/files/object-key";
+import { assertWithinQuota } from "../../data/files/usage";
+import { MAX_UPLOAD_BYTES } from "../../durable-objects/upload/upload-plan";
+import {
+  type UploadOwner,
+  type UploadResult,
+  type UploadStatus,
+  uploadObjectName,
+} from "../../durable-objects/upload/upload-record";
+import type { AppEnv } from "../app-env";
+import { type AuthContext, requireAuth } from "../auth/auth-context";
+
+/** Longest `Upload-Metadata` header accepted (R2's own metadata limit, as a yardstick). */
+const MAX_METADATA_HEADER_BYTES = 8192;
+/** Upload ids: 24 base-36 characters (~124 bits), unguessable. */
+const UPLOAD_ID = /^[0-9a-z]{24}$/;
+
+/**
+ * The tus 1.0.0 headers of an `OPTIONS` discovery answer. The CORS middleware answers every
+ * OPTIONS request itself (preflights carry no credentials and never reach a route), so this
+ * middleware runs before it and adds the tus headers to whatever it answered.
+ */
+export const tusDiscovery = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.req.method !== "OPTIONS") return;
+  c.res.headers.set("Tus-Resumable", TUS_VERSION);
+  c.res.headers.set("Tus-Version", TUS_VERSION);
+  c.res.headers.set("Tus-Extension", TUS_EXTENSIONS.join(","));
+  c.res.headers.set("Tus-Max-Size", String(MAX_UPLOAD_BYTES));
+});
+
+/**
+ * Every tus request but OPTIONS names the protocol version (412 otherwise, with the versions the
+ * server speaks), and every answer, errors included, carries `Tus-Resumable`.
+ */
+const tusResumable = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.header("Tus-Resumable") !== TUS_VERSION) {
+    c.header("Tus-Version", TUS_VERSION);
+    c.header("Tus-Resumable", TUS_VERSION);
+    throw new ApiError(
+      "precondition_failed",
+      `This is a tus ${TUS_VERSION} endpoint: send Tus-Resumable: ${TUS_VERSION} (tus-js-client and Uppy do).`,
+      { tus_version: TUS_VERSION },
+    );
+  }
+  await next();
+  c.res.headers.set("Tus-Resumable", TUS_VERSION);
+  c.res.headers.set("Cache-Control", "no-store");
+});
+
+/**
+ * `/v1/storage/buckets/:bucket/uploads`: resumable uploads over tus 1.0.0 (core, creation,
+ * creation-with-upload, termination, expiration), so tus-js-client and Uppy work unchanged. The
+ * final file's path comes from `Upload-Metadata` (`path`, else `filename`), its content type from
+ * `contentType` or `filetype`; its other metadata keys become the file's custom metadata. Rules
+ * are checked when the upload is created (with `Upload-Length` as the size) and again when the
+ * last byte is in; then the file is an ordinary file. The bytes go through one Upload Durable
+ * Object per upload (durable-objects/upload/upload.ts).
+ */
+export const storageUploadRoutes = new Hono<AppEnv>()
+  .use("/:bucket/uploads/*", tusResumable, requireAuth)
+  .use("/:bucket/uploads", tusResumable, requireAuth)
+
+  .post("/:bucket/uploads", async (c) => {
+    const auth = c.var.auth;
+    const bucket = await requireBucket(c.env.DB, auth.projectId, c.req.param("bucket"));
+    const length = uploadLength(c.req.header("Upload-Length"), c.req.header("Upload-Defer-Length"));
+    const rawMetadata = c.req.header("Upload-Metadata") ?? null;
+    const file = describeFile(bucket, rawMetadata, length);
+    const withUpload = hasBody(c);
+    if (withUpload) assertChunkType(c.req.header("Content-Type"));
+    await assertMayWrite(c, bucket, file);
+
+    const uploadId = randomString(24, BASE36);
+    const stub = uploadStub(c.env, auth.projectId, uploadId);
+    let status = settle(
+      await stub.create({
+        upload_id: uploadId,
+        project_id: auth.projectId,
+        bucket: bucket.name,
+        path: file.path,
+        key: objectKey(auth.projectId, bucket.name, file.path),
+        content_type: file.content_type,
+        metadata: file.metadata,
+        tus_metadata: rawMetadata,
+        length,
+        owner: ownerOf(auth),
+      }),
+    );
+    c.header("Location", `${new URL(c.req.url).origin}/v1/storage/buckets/${bucket.name}/uploads/${uploadId}`);
+    if (withUpload) status = settle(await stub.append(0, c.req.raw.body));
+    status = await finishIfComplete(c, stub, status);
+    return c.body(null, 201, offsetHeaders(status, withUpload));
+  })
+
+  .get("/:bucket/uploads/:id", async (c) => {
+    const { stub, status: found } = await ownUpload(c);
+    const status = await finishIfComplete(c, stub, found);
+    const headers: Record<string, string> = { ...offsetHeaders(status, true), "Upload-Length": String(status.length) };
+    if (status.tus_metadata) headers["Upload-Metadata"] = status.tus_metadata;
+    // A HEAD's body is dropped; a GET gets the upload as JSON, for people poking at it.
+    return c.json(uploadView(status), 200, headers);
+  })
+
+  .patch("/:bucket/uploads/:id", (c) => patchUpload(c))
+
+  .delete("/:bucket/uploads/:id", (c) => terminateUpload(c))
+
+  // tus clients behind proxies that only pass GET and POST send X-HTTP-Method-Override.
+  .post("/:bucket/uploads/:id", (c) => {
+    const method = c.req.header("X-HTTP-Method-Override")?.toUpperCase();
+    if (method === "PATCH") return patchUpload(c);
+    if (method === "DELETE") return terminateUpload(c);
+    throw new ApiError("method_not_allowed", "An upload takes HEAD, PATCH and DELETE (POST creates one at …/uploads).");
+  });
+
+type UploadContext = Context<AppEnv>;
+type UploadStub = ReturnType<typeof uploadStub>;
+
+async function patchUpload(c: UploadContext) {
+  assertChunkType(c.req.header("Content-Type"));
+  const offset = headerInteger(c.req.header("Upload-Offset"), "Upload-Offset");
+  const { stub, status: found } = await ownUpload(c);
+  const declared = c.req.header("Content-Length");
+  if (declared !== undefined && offset + Number(declared) > found.length) {
+    throw new ApiError("invalid_request", `The chunk goes past Upload-Length (${found.length} bytes).`, {
+      offset,
+      length: found.length,
+    });
+  }
+  let status = settle(await stub.append(offset, c.req.raw.body));
+  status = await finishIfComplete(c, stub, status);
+  return c.body(null, 204, offsetHeaders(status, true));
+}
+
+async function terminateUpload(c: UploadContext) {
+  const { stub } = await ownUpload(c);
+  settle(await stub.terminate());
+  return c.body(null, 204);
+}
+
+/** The caller's upload, or `not_found` (also when someone else's: its existence is not revealed). */
+async function ownUpload(c: UploadContext): Promise<{ stub: UploadStub; status: UploadStatus }> {
+  const id = c.req.param("id") ?? "";
+  const auth = c.var.auth;
+  const notFound = new ApiError(
+    "not_found",
+    `No upload "${id}" in this bucket: it was terminated, expired, or never existed.`,
+  );
+  if (!UPLOAD_ID.test(id)) throw notFound;
+  const stub = uploadStub(c.env, auth.projectId, id);
+  const result = await stub.status();
+  if (!result.status || result.status.bucket !== c.req.param("bucket") || !mayContinue(auth, result.status.owner)) {
+    throw notFound;
+  }
+  return { stub, status: result.status };
+}
+
+/**
+ * When every byte is in: checks the bucket's rules again (they, the bucket or the file at the
+ * path may have changed since the upload began), has the upload object complete the file in R2,
+ * then writes its row, so the file is listed only once R2 holds it. Idempotent: a client that
+ * lost the final answer and asks again (HEAD) finishes a half-finished upload.
+ */
+async function finishIfComplete(c: UploadContext, stub: UploadStub, status: UploadStatus): Promise<UploadStatus> {
+  if (status.phase === "committed" || status.offset < status.length) return status;
+  if (status.phase === "receiving") {
+    const bucket = await requireBucket(c.env.DB, status.project_id, status.bucket);
+    try {
+      await assertMayWrite(c, bucket, status);
+    } catch (error) {
+      settle(await stub.terminate());
+      throw error;
+    }
+    status = settle(await stub.store());
+  }
+  const stored = status.stored;
+  if (!stored) throw new ApiError("internal", `Upload ${status.upload_id} is stored without an object.`);
+  const file = await commitFile(
+    c.env.DB,
+    {
+      projectId: status.project_id,
+      bucket: status.bucket,
+      path: status.path,
+      size: stored.size,
+      contentType: status.content_type,
+      etag: stored.etag,
+      metadata: status.metadata,
+      uploadedBy: status.owner.user_id,
+    },
+    new URL(c.req.url).origin,
+  );
+  return settle(await stub.committed(file));
+}
+
+/** The final file as the upload describes it, checked against the bucket's limits. */
+function describeFile(bucket: BucketRecord, rawMetadata: string | null, length: number) {
+  if (rawMetadata !== null && new TextEncoder().encode(rawMetadata).length > MAX_METADATA_HEADER_BYTES) {
+    throw new ApiError("invalid_request", `Upload-Metadata is longer than ${MAX_METADATA_HEADER_BYTES} bytes.`);
+  }
+  const metadata = parseUploadMetadata(rawMetadata);
+  if (!metadata) {
+    throw new ApiError(
+      "invalid_request",
+      "Upload-Metadata is malformed: comma-separated `key base64(value)` pairs, keys without spaces or commas, each once.",
+    );
+  }
+  const rawPath = metadataValue(metadata, PATH_METADATA_KEYS);
+  if (rawPath === undefined) {
+    throw new ApiError(
+      "invalid_request",
+      "Name the file: put its path in Upload-Metadata as `path` (or `filename`), e.g. tus-js-client's metadata: { path: 'users/42/video.mp4' }.",
+    );
+  }
+  const checked = checkFilePath(rawPath);
+  if (!checked.ok) throw new ApiError("invalid_path", checked.message, { reason: checked.reason, path: rawPath });
+  const contentType = metadataValue(metadata, CONTENT_TYPE_METADATA_KEYS) || "application/octet-stream";
+  if (!contentTypeAllowed(bucket, contentType)) {
+    throw new ApiError(
+      "unsupported_media_type",
+      `Bucket "${bucket.name}" does not accept ${contentType}; it accepts ${bucket.allowed_content_types?.join(", ")}.`,
+      { content_type: contentType, allowed_content_types: bucket.allowed_content_types },
+    );
+  }
+  if (bucket.max_file_bytes !== null && length > bucket.max_file_bytes) {
+    throw new ApiError(
+      "file_too_large",
+      `The file is ${length} bytes; bucket "${bucket.name}" takes files up to ${bucket.max_file_bytes}.`,
+      { size: length, max_file_bytes: bucket.max_file_bytes },
+    );
+  }
+  const custom: FileMetadata = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (
+      !(PATH_METADATA_KEYS as readonly string[]).includes(key) &&
+      !(CONTENT_TYPE_METADATA_KEYS as readonly string[]).includes(key)
+    ) {
+      custom[key] = value;
+    }
+  }
+  return { path: checked.path, content_type: contentType, metadata: custom, length };
+}
+
+/** The bucket's create (new path) or update (existing path) rule, and the project's quota. */
+async function assertMayWrite(
+  c: UploadContext,
+  bucket: BucketRecord,
+  file: { path: string; content_type: string; metadata: FileMetadata; length: number },
+) {
+  const auth = c.var.auth;
+  const existing = await getFileRow(c.env.DB, auth.projectId, bucket.name, file.path);
+  const access = new FileAccess(bucket, auth);
+  access.assert(existing ? "update" : "create", {
+    path: file.path,
+    size: file.length,
+    content_type: file.content_type,
+    metadata: file.metadata,
+  });
+  await assertWithinQuota(c.env.DB, auth.projectId, file.length, existing?.size ?? 0);
+}
+
+function contentTypeAllowed(bucket: BucketRecord, contentType: string): boolean {
+  const allowed = bucket.allowed_content_types;
+  if (allowed === null) return true;
+  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  return allowed.some((pattern) =>
+    pattern.endsWith("/*") ? type.startsWith(pattern.slice(0, -1).toLowerCase()) : type === pattern.toLowerCase(),
+  );
+}
+
+function uploadLength(length: string | undefined, deferred: string | undefined): number {
+  if (length === undefined) {
+    throw new ApiError(
+      "invalid_request",
+      deferred === undefined
+        ? "Send Upload-Length: the file's size in bytes."
+        : "Deferred lengths (Upload-Defer-Length) are not supported: send Upload-Length.",
+    );
+  }
+  const value = headerInteger(length, "Upload-Length");
+  if (value > MAX_UPLOAD_BYTES) {
+    throw new ApiError(
+      "file_too_large",
+      `Resumable uploads take files up to ${MAX_UPLOAD_BYTES} bytes (Tus-Max-Size).`,
+      {
+        size: value,
+        max_bytes: MAX_UPLOAD_BYTES,
+      },
+    );
+  }
+  return value;
+}
+
+function headerInteger(value: string | undefined, name: string): number {
+  if (value === undefined || !/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new ApiError("invalid_request", `${name} must be a non-negative integer.`, { header: name });
+  }
+  return Number(value);
+}
+
+function assertChunkType(contentType: string | undefined) {
+  if (contentType?.split(";")[0]?.trim().toLowerCase() !== TUS_CONTENT_TYPE) {
+    throw new ApiError("unsupported_media_type", `Upload chunks are sent as Content-Type: ${TUS_CONTENT_TYPE}.`, {
+      content_type: contentType ?? null,
+    });
+  }
+}
+
+/** A POST carries a first chunk (creation-with-upload) when it has a non-empty body. */
+function hasBody(c: UploadContext): boolean {
+  const length = c.req.header("Content-Length");
+  if (length !== undefined) return Number(length) > 0;
+  return c.req.raw.body !== null;
+}
+
+function offsetHeaders(status: UploadStatus, withOffset: boolean): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (withOffset) headers["Upload-Offset"] = String(status.offset);
+  if (status.phase === "receiving") headers["Upload-Expires"] = new Date(status.expires_at).toUTCString();
+  return headers;
+}
+
+function uploadView(status: UploadStatus) {
+  return {
+    id: status.upload_id,
+    bucket: status.bucket,
+    path: status.path,
+    content_type: status.content_type,
+    length: status.length,
+    offset: status.offset,
+    complete: status.phase === "committed",
+    expires_at: status.phase === "receiving" ? new Date(status.expires_at).toISOString() : null,
+    file: status.file,
+  };
+}
+
+function ownerOf(auth: AuthContext): UploadOwner {
+  return { kind: auth.kind, user_id: auth.userId };
+}
+
+/** The creator continues their upload; a secret key may continue any upload of its project. */
+function mayContinue(auth: AuthContext, owner: UploadOwner): boolean {
+  return auth.kind === "secret" || (auth.kind === owner.kind && auth.userId === owner.user_id);
+}
+
+/** Turns an upload object's answer into its status, or throws its error as the API's error. */
+function settle(result: UploadResult): UploadStatus {
+  if (result.error) throw new ApiError(result.error.code, result.error.message, result.error.details);
+  return result.status as UploadStatus;
+}
+
+function uploadStub(env: Env, projectId: string, uploadId: string) {
+  return env.UPLOAD.get(env.UPLOAD.idFromName(uploadObjectName(projectId, uploadId)));
+}
