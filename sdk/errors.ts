@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../core/errors.js";
 import type { RealtimeErrorCode } from "../core/protocol/channel.js";
 
 /**
@@ -11,26 +12,12 @@ import type { RealtimeErrorCode } from "../core/protocol/channel.js";
 export type ClientErrorCode = "network_error" | "timeout" | "aborted" | "invalid_response" | "token_error";
 
 /**
- * Codes the server sends in its error envelope (documented in docs/rest.md); the same list as
- * `ERROR_STATUS` in worker/errors.ts (a type test in test/e2e keeps them equal).
- * {@link FlarebaseErrorCode} stays open, so a newer server's codes still type-check here.
+ * Codes the server sends, in its REST error envelope and its realtime `error` frames: the keys of
+ * `ERROR_CODES` in core/errors.ts (documented in docs/protocol.md), so the SDK's list cannot drift
+ * from the server's. {@link FlarebaseErrorCode} stays open, so a newer server's codes still
+ * type-check here.
  */
-export type ServerErrorCode =
-  | "invalid_json"
-  | "invalid_request"
-  | "invalid_filter"
-  | "unauthorized"
-  | "token_expired"
-  | "forbidden"
-  | "origin_not_allowed"
-  | "not_found"
-  | "method_not_allowed"
-  | "conflict"
-  | "changes_pruned"
-  | "payload_too_large"
-  | "rate_limited"
-  | "internal"
-  | "not_configured";
+export type ServerErrorCode = ErrorCode;
 
 /**
  * Codes a realtime server sends in its `error` frames (durable-objects/protocol.ts
