@@ -7,15 +7,15 @@ interface __BaseEnv_Env {
 	ASSETS: Fetcher;
 	FLAREBASE_VERSION: "0.1.0";
 	ADMIN_TOKEN: string;
-	ROOM: DurableObjectNamespace<import("./worker/index").Room>;
-	CHANNEL: DurableObjectNamespace<import("./worker/index").Channel>;
-	COLLECTION_WATCHER: DurableObjectNamespace<import("./worker/index").CollectionWatcher>;
+	ROOM: DurableObjectNamespace<import("./worker/index").RoomObject>;
+	CHANNEL: DurableObjectNamespace<import("./worker/index").ChannelObject>;
+	COLLECTION_WATCHER: DurableObjectNamespace<import("./worker/index").CollectionWatcherObject>;
 	UPLOAD: DurableObjectNamespace<import("./worker/index").Upload>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./worker/index");
-		durableNamespaces: "Room" | "Channel" | "CollectionWatcher" | "Upload";
+		durableNamespaces: "RoomObject" | "ChannelObject" | "CollectionWatcherObject" | "Upload";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -15,6 +15,8 @@ import { documentRoutes } from "./routes/documents";
 import { healthRoutes } from "./routes/health";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
+import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from "./routes/storage";
+import { adminStorageRoutes } from "./routes/storage-buckets";
 import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
 
 export { Channel } from "../durable-objects/channel/channel";
@@ -26,7 +28,7 @@ export { CollectionWatcher } from "../durable-objects/watcher/collection-watcher
 // Not exported: workerd rejects an entry module whose exports are not handlers or classes.
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Routes that stream their bodies (to R2) and enforce their own limits, so MAX_BODY_BYTES is not theirs. */
-const STREAMED_BODY_PATHS = [/^\/v1\/storage\/buckets\/[^/]+\/uploads(\/|$)/];
+const STREAMED_BODY_PATHS = [/^\/v1\/storage\/buckets\/[^/]+\/(uploads|objects)(\/|$)/];
 
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_BODY_BYTES,
@@ -46,9 +48,17 @@ const app = new Hono<AppEnv>()
   .use(
     cors({
       origin: (origin) => origin || "*",
-      allowHeaders: ["Authorization", "X-API-Key", "Content-Type", "If-Match", "X-Request-Id", ...TUS_REQUEST_HEADERS],
+      allowHeaders: [
+        "Authorization",
+        "X-API-Key",
+        "Content-Type",
+        "If-Match",
+        "X-Request-Id",
+        ...TUS_REQUEST_HEADERS,
+        ...STORAGE_REQUEST_HEADERS,
+      ],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "ETag", ...TUS_RESPONSE_HEADERS],
+      exposeHeaders: ["X-Request-Id", "ETag", ...TUS_RESPONSE_HEADERS, ...STORAGE_RESPONSE_HEADERS],
       maxAge: 600,
     }),
   )
@@ -65,6 +75,8 @@ const app = new Hono<AppEnv>()
   .route("/v1/channels", channelRoutes)
   .route("/v1/realtime", realtimeRoutes)
   .route("/v1/rooms", roomRoutes)
+  .route("/v1/storage", storageRoutes)
+  .route("/v1/admin", adminStorageRoutes)
   .route("/v1/storage/buckets", storageUploadRoutes)
   .notFound(onNotFound)
   .onError(onError);

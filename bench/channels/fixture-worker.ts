@@ -8,9 +8,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { routePartykitRequest, Server } from "partyserver";
-import app, { Channel, CollectionWatcher, Room } from "../../worker/index";
+import app, { ChannelObject, CollectionWatcherObject, RoomObject } from "../../worker/index";
 
-export { Channel, CollectionWatcher, Room };
+export { ChannelObject, CollectionWatcherObject, RoomObject };
 
 interface BenchEnv extends Env {
   PARTY_ROOM: DurableObjectNamespace;

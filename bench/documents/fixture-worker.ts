@@ -13,9 +13,9 @@
  */
 import { CollectionAccess } from "../../data/documents/access";
 import { listStatement, parseListOptions } from "../../data/documents/list-query";
-import app, { Channel, CollectionWatcher, Room } from "../../worker/index";
+import app, { ChannelObject, CollectionWatcherObject, RoomObject } from "../../worker/index";
 
-export { Channel, CollectionWatcher, Room };
+export { ChannelObject, CollectionWatcherObject, RoomObject };
 
 /** The same columns and key as `documents` (migrations/0002), without the triggers. */
 const PLAIN_TABLE = `CREATE TABLE IF NOT EXISTS bench_plain_documents (

@@ -17,9 +17,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { type FilterNode, matches, parseExpression } from "../../core/query";
 import { readChanges } from "../../data/documents/outbox";
-import app, { Channel, CollectionWatcher, Room } from "../../worker/index";
+import app, { ChannelObject, CollectionWatcherObject, RoomObject } from "../../worker/index";
 
-export { Channel, CollectionWatcher, Room };
+export { ChannelObject, CollectionWatcherObject, RoomObject };
 
 interface BenchEnv extends Env {
   NAIVE_WATCHER: DurableObjectNamespace<NaiveWatcher>;

@@ -4,6 +4,7 @@ import type { FileAttributes } from "./access";
 
 /** A file's row as read from D1. */
 export interface FileRow {
+  project_id: string;
   bucket: string;
   path: string;
   id: string;
@@ -16,7 +17,7 @@ export interface FileRow {
   updated_at: string;
 }
 
-const COLUMNS = "bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at";
+const COLUMNS = "project_id, bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at";
 
 /** What `commitFile` writes: the file R2 now holds. */
 export interface FileWrite {
@@ -33,10 +34,14 @@ export interface FileWrite {
   uploadedBy: string | null;
 }
 
-/** The download URL of a file: absolute when `origin` is given (`https://api.example`). */
-export function fileUrl(bucket: string, path: string, origin = ""): string {
+/**
+ * The download URL of a file: absolute when `origin` is given (`https://api.example`). It names
+ * the project, so it works without credentials for a public bucket (`<img src>`); a private
+ * bucket's file needs credentials or a signed URL.
+ */
+export function fileUrl(projectId: string, bucket: string, path: string, origin = ""): string {
   const encoded = path.split("/").map(encodeURIComponent).join("/");
-  return `${origin}/v1/storage/buckets/${bucket}/objects/${encoded}`;
+  return `${origin}/v1/storage/buckets/${bucket}/objects/${encoded}?project=${projectId}`;
 }
 
 /** The wire record of a row. */
@@ -52,7 +57,7 @@ export function toFileRecord(row: FileRow, origin?: string): FileRecord {
     uploaded_by: row.uploaded_by,
     created_at: row.created_at,
     updated_at: row.updated_at,
-    url: fileUrl(row.bucket, row.path, origin),
+    url: fileUrl(row.project_id, row.bucket, row.path, origin),
   };
 }
 
@@ -107,20 +112,22 @@ export async function getFileRow(
     .first<FileRow>();
 }
 
-/** Replaces a file's custom metadata; null when the file is gone. */
+/** Replaces a file's custom metadata and content type; null when the file is gone. */
 export async function updateFileMetadata(
   db: D1Database,
   projectId: string,
   bucket: string,
   path: string,
   metadata: FileMetadata,
+  contentType: string,
 ): Promise<FileRow | null> {
   return db
     .prepare(
-      `UPDATE files SET metadata = ?4, updated_at = ?5 WHERE project_id = ?1 AND bucket = ?2 AND path = ?3
+      `UPDATE files SET metadata = ?4, content_type = ?5, updated_at = ?6
+       WHERE project_id = ?1 AND bucket = ?2 AND path = ?3
        RETURNING ${COLUMNS}`,
     )
-    .bind(projectId, bucket, path, JSON.stringify(metadata), new Date().toISOString())
+    .bind(projectId, bucket, path, JSON.stringify(metadata), contentType, new Date().toISOString())
     .first<FileRow>();
 }
 

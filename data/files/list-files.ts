@@ -22,7 +22,7 @@ export interface ListFilesOptions {
 }
 
 const COLUMNS =
-  "f.bucket, f.path, f.id, f.size, f.content_type, f.etag, f.metadata, f.uploaded_by, f.created_at, f.updated_at";
+  "f.project_id, f.bucket, f.path, f.id, f.size, f.content_type, f.etag, f.metadata, f.uploaded_by, f.created_at, f.updated_at";
 
 /**
  * One page of a bucket's files in path order (code-point order, as SQLite compares UTF-8), read

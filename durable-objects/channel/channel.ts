@@ -58,7 +58,7 @@ export interface HistoryResult {
  * its dedup key in one synchronous turn, a replay buffer for resume and history, exactly-once
  * publishes. Presence lives in the socket attachments. See docs/protocol.md.
  */
-export class Channel extends SocketHub {
+export class ChannelObject extends SocketHub {
   protected readonly frameSchema = ChannelClientFrame;
   protected readonly frameTypes: ReadonlySet<string> = new Set(CHANNEL_CLIENT_FRAME_TYPES);
 

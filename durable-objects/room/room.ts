@@ -60,7 +60,7 @@ export interface RoomSnapshot {
  * Its directory row, idle expiry and deletion are its {@link RoomLifecycle}, run by alarms only:
  * nothing runs while it is idle. See docs/rooms.md.
  */
-export class Room extends SocketHub {
+export class RoomObject extends SocketHub {
   protected readonly frameSchema = RoomClientFrame;
   protected readonly frameTypes: ReadonlySet<string> = new Set(ROOM_CLIENT_FRAME_TYPES);
 

@@ -37,7 +37,7 @@ interface Target {
  * first passes one start gate, which restores the subscriptions from the sockets' attachments
  * after a wake-up. See docs/live-queries.md.
  */
-export class CollectionWatcher extends SocketHub {
+export class CollectionWatcherObject extends SocketHub {
   protected readonly frameSchema = WatcherClientFrame;
   protected readonly frameTypes: ReadonlySet<string> = new Set(WATCHER_CLIENT_FRAME_TYPES);
 

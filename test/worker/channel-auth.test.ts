@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Channel } from "../../durable-objects/channel/channel";
+import type { ChannelObject } from "../../durable-objects/channel/channel";
 import { mintToken as mintRaw } from "../../worker/auth/tokens";
 import { channelStub, connectChannel, joinChannel, uniqueChannel } from "./channel-helpers";
 import { api, createProject, mintToken } from "./helpers";
@@ -44,7 +44,7 @@ describe("channel auth", () => {
     const { token } = await mintToken(project, { user_id: "u" });
     const { socket } = await joinChannel(channel, { protocols: ["flarebase.v1", `flarebase.token.${token}`] });
     const stub = channelStub(env, project.id, channel);
-    await runInDurableObject(stub, (_instance: Channel, state) => {
+    await runInDurableObject(stub, (_instance: ChannelObject, state) => {
       for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...ws.deserializeAttachment(), exp: 1 });
     });
     await evictDurableObject(stub, { webSockets: "hibernate" });
@@ -59,7 +59,7 @@ describe("channel auth", () => {
     const { token } = await mintToken(project, { user_id: "listener" });
     const { socket } = await joinChannel(channel, { protocols: ["flarebase.v1", `flarebase.token.${token}`] });
     const stub = channelStub(env, project.id, channel);
-    await runInDurableObject(stub, (_instance: Channel, state) => {
+    await runInDurableObject(stub, (_instance: ChannelObject, state) => {
       for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...ws.deserializeAttachment(), exp: 1 });
     });
     await evictDurableObject(stub, { webSockets: "hibernate" });

@@ -183,7 +183,7 @@ export function uniqueChannel(prefix = "t"): string {
   return `${prefix}:${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** The Channel object's stub for a project's channel. */
+/** The ChannelObject stub for a project's channel. */
 export function channelStub(env: Env, projectId: string, channel: string) {
   return env.CHANNEL.get(env.CHANNEL.idFromName(`${projectId}:${channel}`));
 }

@@ -2,7 +2,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../../core/protocol/channel";
-import type { Channel } from "../../durable-objects/channel/channel";
+import type { ChannelObject } from "../../durable-objects/channel/channel";
 import { channelStub, joinChannel, uniqueChannel } from "./channel-helpers";
 import { api, createProject, type TestProject } from "./helpers";
 
@@ -100,7 +100,7 @@ describe("channel hibernation and eviction", () => {
     socket.send(HEARTBEAT_PING);
     await socket.next("pong");
     expect(socket.raw.slice(before)).toEqual([HEARTBEAT_PONG]);
-    const { heartbeat, alarm } = await runInDurableObject(stub, async (_instance: Channel, state) => ({
+    const { heartbeat, alarm } = await runInDurableObject(stub, async (_instance: ChannelObject, state) => ({
       heartbeat: state.getWebSockets().map((ws) => state.getWebSocketAutoResponseTimestamp(ws)),
       alarm: await state.storage.getAlarm(),
     }));
@@ -117,7 +117,7 @@ describe("channel hibernation and eviction", () => {
     const stub = channelStub(env, project.id, channel);
     const { socket } = await joinChannel(channel, keyAuth(project, "someone@example.com"));
     await socket.request({ type: "presence", action: "enter", data: { name: "Someone", color: "#aa3300" } });
-    const attachments = await runInDurableObject(stub, (_instance: Channel, state) =>
+    const attachments = await runInDurableObject(stub, (_instance: ChannelObject, state) =>
       state.getWebSockets().map((ws) => ws.deserializeAttachment() as Record<string, unknown>),
     );
     expect(attachments).toHaveLength(1);

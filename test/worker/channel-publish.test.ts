@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Channel } from "../../durable-objects/channel/channel";
+import type { ChannelObject } from "../../durable-objects/channel/channel";
 import { channelStub, joinChannel, uniqueChannel } from "./channel-helpers";
 import { api, createProject, type TestProject } from "./helpers";
 
@@ -43,7 +43,7 @@ describe("channel publish", () => {
     const stub = channelStub(env, project.id, channel);
     const pub = await joinChannel(channel, keyAuth(project, "pub"));
     expect(await pub.socket.publish("n", 1, { id: "old" })).toMatchObject({ seq: 1 });
-    await runInDurableObject(stub, (_instance: Channel, state) => {
+    await runInDurableObject(stub, (_instance: ChannelObject, state) => {
       state.storage.sql.exec("UPDATE hub_dedup SET timestamp = timestamp - ?", 10 * 60 * 1000);
     });
     await evictDurableObject(stub, { webSockets: "hibernate" });
@@ -80,14 +80,14 @@ describe("channel publish", () => {
     const stub = channelStub(env, project.id, channel);
     const sub = await joinChannel(channel, keyAuth(project, "sub"));
     // A burst: 100 publishes in one turn of the object.
-    await runInDurableObject(stub, (instance: Channel) => {
+    await runInDurableObject(stub, (instance: ChannelObject) => {
       for (let i = 1; i <= 100; i++) instance.publishMessage({ client_id: "srv", id: `b${i}`, name: "n", data: i });
     });
     const burst = await sub.socket.next("messages");
     expect(burst.items.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     // With a smaller batch bound the same burst goes out as several frames, still in order.
     await stub.configure({ coalesce_max_items: 30 });
-    await runInDurableObject(stub, (instance: Channel) => {
+    await runInDurableObject(stub, (instance: ChannelObject) => {
       for (let i = 101; i <= 200; i++) instance.publishMessage({ client_id: "srv", id: `b${i}`, name: "n", data: i });
     });
     const sizes: number[] = [];

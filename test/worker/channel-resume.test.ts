@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Channel } from "../../durable-objects/channel/channel";
+import type { ChannelObject } from "../../durable-objects/channel/channel";
 import { channelStub, joinChannel, uniqueChannel } from "./channel-helpers";
 import { createProject, type TestProject } from "./helpers";
 
@@ -109,7 +109,7 @@ describe("channel resume", () => {
     expect(state.stored).toBeGreaterThanOrEqual(20);
     expect(state.stored).toBeLessThanOrEqual(22); // trimmed in batches of at most count/16
     // Age every stored message past the age bound: all but the newest go, and seq carries on.
-    await runInDurableObject(stub, (_instance: Channel, state) => {
+    await runInDurableObject(stub, (_instance: ChannelObject, state) => {
       state.storage.sql.exec("UPDATE hub_messages SET timestamp = timestamp - ?", 48 * 3600 * 1000);
     });
     await evictDurableObject(stub);

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import type { RoomHelloFrame, RoomServerFrame } from "../../core/protocol/room";
 import type { DirectoryEntry } from "../../data/rooms/room-directory";
-import type { Room, RoomSnapshot } from "../../durable-objects/room/room";
+import type { RoomObject, RoomSnapshot } from "../../durable-objects/room/room";
 import { connectRealtime, type TestSocket } from "./channel-helpers";
 import { api, type TestProject } from "./helpers";
 import { credentials } from "./watcher-helpers";
@@ -14,7 +14,7 @@ export function uniqueRoom(prefix = "r"): string {
   return `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** The Room object's stub for a project's room. */
+/** The RoomObject stub for a project's room. */
 export function roomStub(env: Env, projectId: string, roomId: string) {
   return env.ROOM.get(env.ROOM.idFromName(`${projectId}:${roomId}`));
 }
@@ -102,5 +102,5 @@ export async function participantEvent(socket: RoomSocket, action: "joined" | "u
 
 /** The room's own view of itself (its `info()`, read inside the object). */
 export function inspect(env: Env, projectId: string, roomId: string): Promise<RoomSnapshot> {
-  return runInDurableObject(roomStub(env, projectId, roomId), (room: Room) => room.info());
+  return runInDurableObject(roomStub(env, projectId, roomId), (room: RoomObject) => room.info());
 }

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Room } from "../../durable-objects/room/room";
+import type { RoomObject } from "../../durable-objects/room/room";
 import { until } from "./channel-helpers";
 import { api, createProject } from "./helpers";
 import {
@@ -21,7 +21,7 @@ const MINUTE = 60_000;
 
 /** The room's alarm time, or null. */
 function alarmOf(projectId: string, roomId: string): Promise<number | null> {
-  return runInDurableObject(roomStub(env, projectId, roomId), (_room: Room, state) => state.storage.getAlarm());
+  return runInDurableObject(roomStub(env, projectId, roomId), (_room: RoomObject, state) => state.storage.getAlarm());
 }
 
 /**
@@ -30,7 +30,7 @@ function alarmOf(projectId: string, roomId: string): Promise<number | null> {
  */
 async function backdate(projectId: string, roomId: string, ms: number): Promise<void> {
   const stub = roomStub(env, projectId, roomId);
-  await runInDurableObject(stub, (_room: Room, state) => {
+  await runInDurableObject(stub, (_room: RoomObject, state) => {
     const row = state.storage.sql.exec<{ value: string }>("SELECT value FROM hub_meta WHERE key = 'lifecycle'").one();
     const lifecycle = JSON.parse(row.value) as { empty_since: number | null };
     if (lifecycle.empty_since !== null) lifecycle.empty_since -= ms;
@@ -207,7 +207,7 @@ describe("room idle expiry", () => {
     const purged = await inspect(env, project.id, "idle");
     expect(purged).toMatchObject({ room: null, seq: 0, version: 0, state: "{}" });
     expect(await alarmOf(project.id, "idle")).toBeNull();
-    const rows = await runInDurableObject(stub, (_room: Room, state) =>
+    const rows = await runInDurableObject(stub, (_room: RoomObject, state) =>
       state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM hub_meta").one(),
     );
     expect(rows.n).toBe(0);
@@ -238,7 +238,7 @@ describe("room idle expiry", () => {
     await stub.directorySettled();
     expect(await alarmOf(project.id, "lost")).toBeNull();
     // What a restart leaves behind: no participant on any connection, and no close event seen.
-    await runInDurableObject(stub, (_room: Room, state) => {
+    await runInDurableObject(stub, (_room: RoomObject, state) => {
       for (const ws of state.getWebSockets()) ws.serializeAttachment({ ...ws.deserializeAttachment(), pres: null });
     });
     await evictDurableObject(stub, { webSockets: "hibernate" });

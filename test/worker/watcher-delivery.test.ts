@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { pruneChanges } from "../../data/documents/outbox";
-import type { CollectionWatcher } from "../../durable-objects/watcher/collection-watcher";
+import type { CollectionWatcherObject } from "../../durable-objects/watcher/collection-watcher";
 import { as, expectStatus, seed, setRules } from "./documents-helpers";
 import { createProject, mintToken, type TestProject } from "./helpers";
 import {
@@ -54,7 +54,7 @@ describe("collection watcher delivery", () => {
     const stub = watcherStub(env, project.id, collection);
     const { socket } = await watch(collection, project.keys.secret);
     await silentCreates(project, collection, [{ id: "lost", data: { n: 1 } }]);
-    const alarm = await runInDurableObject(stub, (_: CollectionWatcher, state) => state.storage.getAlarm());
+    const alarm = await runInDurableObject(stub, (_: CollectionWatcherObject, state) => state.storage.getAlarm());
     expect(alarm).toBeGreaterThan(Date.now());
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await events(socket, 1)).toMatchObject([{ seq: 1, event: "create", id: "lost" }]);
@@ -67,7 +67,7 @@ describe("collection watcher delivery", () => {
     }
     // One more run finds nobody subscribed and does not come back.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await runInDurableObject(stub, (_: CollectionWatcher, state) => state.storage.getAlarm())).toBeNull();
+    expect(await runInDurableObject(stub, (_: CollectionWatcherObject, state) => state.storage.getAlarm())).toBeNull();
   });
 
   it("loses nothing and sends nothing twice when evicted mid-stream", { timeout: 20_000 }, async () => {

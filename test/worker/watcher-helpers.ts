@@ -11,7 +11,7 @@ export function uniqueCollection(prefix = "w"): string {
   return `${prefix}${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** The CollectionWatcher object's stub for a project's collection. */
+/** The CollectionWatcherObject stub for a project's collection. */
 export function watcherStub(env: Env, projectId: string, collection: string) {
   return env.COLLECTION_WATCHER.get(env.COLLECTION_WATCHER.idFromName(`${projectId}:${collection}`));
 }

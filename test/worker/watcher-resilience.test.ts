@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { CollectionWatcher } from "../../durable-objects/watcher/collection-watcher";
+import type { CollectionWatcherObject } from "../../durable-objects/watcher/collection-watcher";
 import { as, seed, setRules } from "./documents-helpers";
 import { createProject, mintToken } from "./helpers";
 import {
@@ -27,7 +27,7 @@ describe("collection watcher resilience", () => {
     // that awaited fan-out would hang here.
     const { promise: held, resolve: release } = Promise.withResolvers<void>();
     const { promise: shut, resolve: markShut } = Promise.withResolvers<void>();
-    const holding = runInDurableObject(stub, (_: CollectionWatcher, state) =>
+    const holding = runInDurableObject(stub, (_: CollectionWatcherObject, state) =>
       state.blockConcurrencyWhile(async () => {
         markShut();
         await held;
@@ -118,7 +118,7 @@ describe("collection watcher resilience", () => {
     const expiring = await watch(collection, (await mintToken(project, { user_id: "u1" })).token);
     const other = await watch(collection, (await mintToken(project, { user_id: "u2" })).token);
     // Make u1's token expired, as if its time had passed while the watcher slept.
-    await runInDurableObject(stub, (_: CollectionWatcher, state) => {
+    await runInDurableObject(stub, (_: CollectionWatcherObject, state) => {
       for (const ws of state.getWebSockets()) {
         const attachment = ws.deserializeAttachment() as { user: string | null };
         if (attachment.user === "u1") ws.serializeAttachment({ ...attachment, exp: 1 });

@@ -1,0 +1,133 @@
+import type { Context } from "hono";
+import { ApiError } from "../../core/errors";
+import { BUCKET_NAME, checkFilePath } from "../../core/files/path";
+import type { BucketRecord } from "../../core/files/wire";
+import { FileAccess } from "../../data/files/access";
+import { requireBucket } from "../../data/files/buckets";
+import { type SignedMethod, verifyGrant } from "../../data/files/signed-urls";
+import type { AppEnv } from "../app-env";
+import { type AuthContext, authenticate, credentialsFromHeaders } from "../auth/auth-context";
+
+/**
+ * The bucket name of `/v1/storage/buckets/:bucket/…`.
+ *
+ * @throws {ApiError} `invalid_request` for a name that cannot be a bucket's.
+ */
+export function bucketParam(c: Context<AppEnv>): string {
+  const name = c.req.param("bucket") ?? "";
+  if (!BUCKET_NAME.test(name)) {
+    throw new ApiError(
+      "invalid_request",
+      "Bucket names are 1 to 63 lowercase letters, digits, - or _, starting with a letter or digit.",
+      { bucket: name },
+    );
+  }
+  return name;
+}
+
+/**
+ * The file path after `marker` (`/objects/`) in the request's URL, percent-decoded once and
+ * checked by `checkFilePath` (NFC-normalized). Read from the raw URL rather than a route
+ * parameter so that encoded slashes and dots reach the check exactly as sent.
+ *
+ * @throws {ApiError} `invalid_path` (400) with `details.reason`.
+ */
+export function filePathFromUrl(c: Context<AppEnv>, marker: string): string {
+  const pathname = new URL(c.req.url).pathname;
+  const at = pathname.indexOf(marker);
+  const raw = at < 0 ? "" : pathname.slice(at + marker.length);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw new ApiError("invalid_path", "The path is not valid percent-encoded UTF-8.", { reason: "encoding" });
+  }
+  return checkedPath(decoded);
+}
+
+/**
+ * A path from a body or query, checked and normalized.
+ *
+ * @throws {ApiError} `invalid_path`.
+ */
+export function checkedPath(raw: string): string {
+  const check = checkFilePath(raw);
+  if (!check.ok) throw new ApiError("invalid_path", check.message, { reason: check.reason });
+  return check.path;
+}
+
+/** Who is asking for a file, and how they got access. */
+export interface FileCaller {
+  projectId: string;
+  bucket: BucketRecord;
+  /** The verified credentials, or null (a public bucket's anonymous reader, or a signed URL). */
+  auth: AuthContext | null;
+  /** A valid signature for this path and method: rules are the signer's business, not checked. */
+  signed: boolean;
+  access: FileAccess;
+}
+
+/**
+ * Resolves the caller of an object route, in this order: a signed URL (`?project&expires&
+ * signature`, for exactly this path and method), credentials (key or token), or nobody with
+ * `?project=` (only a public bucket's reads). A `project` parameter that names another project
+ * than the credentials' is refused, so no request mixes two projects.
+ *
+ * @throws {ApiError} `forbidden` for a bad or expired signature or a project mismatch;
+ * `unauthorized` without credentials where they are needed; `not_found` for a missing bucket.
+ */
+export async function resolveFileCaller(
+  c: Context<AppEnv>,
+  bucketName: string,
+  request: { path: string | null; method: SignedMethod | null },
+): Promise<FileCaller> {
+  const query = new URL(c.req.url).searchParams;
+  const project = query.get("project");
+  const signature = query.get("signature");
+  if (signature !== null) {
+    if (request.path === null || request.method === null || project === null) {
+      throw new ApiError("forbidden", "Signed URLs grant one file and one method; this request is neither.");
+    }
+    const verdict = await verifyGrant(
+      c.env.DB,
+      { project, expires: query.get("expires") ?? "", signature },
+      { bucket: bucketName, path: request.path, method: request.method },
+    );
+    if (verdict === "expired") throw new ApiError("forbidden", "The signed URL has expired.", { reason: "expired" });
+    if (verdict === "invalid") {
+      throw new ApiError("forbidden", "The signed URL's signature does not match.", { reason: "bad_signature" });
+    }
+    const bucket = await requireBucket(c.env.DB, project, bucketName);
+    return { projectId: project, bucket, auth: null, signed: true, access: new FileAccess(bucket, null) };
+  }
+  const credentials = credentialsFromHeaders(c.req.raw.headers);
+  if (credentials.apiKey || credentials.token) {
+    const auth = await authenticate(c.env.DB, credentials, c.req.header("Origin") ?? null);
+    if (project !== null && project !== auth.projectId) {
+      throw new ApiError("forbidden", "The project parameter names another project than your credentials.");
+    }
+    c.set("auth", auth);
+    const bucket = await requireBucket(c.env.DB, auth.projectId, bucketName);
+    return { projectId: auth.projectId, bucket, auth, signed: false, access: new FileAccess(bucket, auth) };
+  }
+  const readOnly = request.method === "GET";
+  if (project === null || !readOnly) {
+    throw new ApiError(
+      "unauthorized",
+      "Missing credentials: send your project's key in X-API-Key, a user token as Authorization: Bearer <token>, or use a signed URL. Public buckets are readable with ?project=<project id>.",
+    );
+  }
+  const bucket = await requireBucket(c.env.DB, project, bucketName).catch((error: unknown) => {
+    // A private bucket and a missing one look the same to an anonymous caller.
+    throw error instanceof ApiError && error.code === "not_found" ? unauthorizedPrivate() : error;
+  });
+  if (!bucket.public) throw unauthorizedPrivate();
+  return { projectId: project, bucket, auth: null, signed: false, access: new FileAccess(bucket, null) };
+}
+
+function unauthorizedPrivate() {
+  return new ApiError(
+    "unauthorized",
+    "This bucket is not public: send credentials, or use a signed URL (POST /v1/storage/buckets/:bucket/sign).",
+  );
+}
