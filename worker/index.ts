@@ -19,10 +19,10 @@ import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from
 import { adminStorageRoutes } from "./routes/storage-buckets";
 import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
 
-export { Channel } from "../durable-objects/channel/channel";
-export { Room } from "../durable-objects/room/room";
+export { ChannelObject } from "../durable-objects/channel/channel";
+export { RoomObject } from "../durable-objects/room/room";
 export { Upload } from "../durable-objects/upload/upload";
-export { CollectionWatcher } from "../durable-objects/watcher/collection-watcher";
+export { CollectionWatcherObject } from "../durable-objects/watcher/collection-watcher";
 
 /** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */
 // Not exported: workerd rejects an entry module whose exports are not handlers or classes.
