@@ -39,7 +39,8 @@ export class NaiveWatcher extends DurableObject<BenchEnv> {
     const filter = new URL(request.url).searchParams.get("filter") ?? "true";
     this.#target ??= [projectId, collection];
     // A new subscriber follows from the feed's head.
-    this.#delivered ??= (await readChanges(this.env.DB, projectId, collection, 0, 1)).last_seq;
+    const head = await readChanges(this.env.DB, projectId, collection, 0, 1);
+    this.#delivered ??= head.pruned ? head.last_seq : head.page.last_seq;
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
     pair[1].serializeAttachment({ filter });
@@ -68,7 +69,9 @@ export class NaiveWatcher extends DurableObject<BenchEnv> {
   async #drain(): Promise<void> {
     if (!this.#target || this.#delivered === null) return;
     for (;;) {
-      const page = await readChanges(this.env.DB, ...this.#target, this.#delivered, FEED_PAGE);
+      const read = await readChanges(this.env.DB, ...this.#target, this.#delivered, FEED_PAGE);
+      if (read.pruned) throw new Error("The bench's change feed was pruned under it; raise its retention.");
+      const page = read.page;
       for (const ws of this.ctx.getWebSockets()) {
         const filter = this.#filterOf(ws);
         const items: string[] = [];

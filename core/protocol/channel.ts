@@ -10,9 +10,16 @@
  * @module
  */
 import { z } from "zod";
+import { ERROR_CODE_NAMES } from "../errors";
 
 /** The envelope version this server speaks. A frame with another `v` gets `unsupported_version`. */
 export const PROTOCOL_VERSION = 1;
+
+/**
+ * How every serialized frame starts: the envelope's version, then the `type` (a JSON string).
+ * Frames built by concatenation start with it, so the version is written in one place.
+ */
+export const FRAME_PREFIX = `{"v":${PROTOCOL_VERSION},"type":`;
 
 /**
  * The WebSocket subprotocol a client offers (and the server echoes) to say it speaks this
@@ -29,8 +36,8 @@ export const SUBPROTOCOL_TOKEN_PREFIX = "flarebase.token.";
  * this string (no `ref`, no spaces). A ping with a `ref` is a normal request and gets a `pong`
  * with the same `ref`.
  */
-export const HEARTBEAT_PING = '{"v":1,"type":"ping"}';
-export const HEARTBEAT_PONG = '{"v":1,"type":"pong"}';
+export const HEARTBEAT_PING = `${FRAME_PREFIX}"ping"}`;
+export const HEARTBEAT_PONG = `${FRAME_PREFIX}"pong"}`;
 
 /** Channel names: what `GET /v1/realtime/channels/:name` and the REST routes accept. */
 export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
@@ -43,37 +50,6 @@ export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** Client ids: the user id for tokens, or what a key-authenticated client calls itself. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._:@|+-]{1,128}$/;
-
-/**
- * The stable error codes a realtime error frame (or a REST realtime error) can carry. Clients may
- * switch on them; the list is closed and documented in docs/protocol.md.
- */
-export const REALTIME_ERROR_CODES = [
-  "invalid_frame",
-  "invalid_request",
-  "unsupported_version",
-  "unknown_type",
-  "frame_too_large",
-  "rate_limited",
-  "forbidden",
-  "unauthorized",
-  "token_expired",
-  "origin_not_allowed",
-  "secret_key_not_allowed",
-  "invalid_channel",
-  "invalid_room",
-  "invalid_collection",
-  "invalid_filter",
-  "too_many_connections",
-  "room_not_found",
-  "room_full",
-  "room_closed",
-  "removed_from_room",
-  "invalid_state_operation",
-  "state_too_large",
-  "internal",
-] as const;
-export type RealtimeErrorCode = (typeof REALTIME_ERROR_CODES)[number];
 
 /** What a connection may do on a channel. `subscribe` is needed to connect at all. */
 export const CAPABILITY_OPS = ["subscribe", "publish", "presence", "history"] as const;
@@ -253,7 +229,8 @@ export const ErrorFrame = z.object({
   ...envelope,
   type: z.literal("error"),
   ref: z.number().int().nullable(),
-  code: z.enum(REALTIME_ERROR_CODES),
+  /** One of the error codes of core/errors.ts (the same list as REST's). */
+  code: z.enum(ERROR_CODE_NAMES),
   message: z.string(),
   details: z.unknown().optional(),
 });

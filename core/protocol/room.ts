@@ -302,9 +302,15 @@ export type StateFrame = z.infer<typeof StateFrame>;
 
 /**
  * The success reply. For `message` and `action`: `id`, `seq` (null when ephemeral), `timestamp`,
- * `duplicate`. For `state_update`: `id`, `version` (the version it made), `duplicate`.
+ * `duplicate`. For `state_update`: `id`, `version` (the version it made), `duplicate`. For
+ * `remove`: the removed `user_id`, and `present` (whether they were in the room). For
+ * `close_room`: only `ref`.
  */
-export const RoomAckFrame = AckFrame.extend({ version: z.number().int().optional() });
+export const RoomAckFrame = AckFrame.extend({
+  version: z.number().int().optional(),
+  user_id: z.string().optional(),
+  present: z.boolean().optional(),
+});
 export type RoomAckFrame = z.infer<typeof RoomAckFrame>;
 
 /** The reply to `history`: newest first. */

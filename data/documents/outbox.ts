@@ -12,11 +12,26 @@ interface ChangeRow {
 }
 
 /**
+ * Changes after `since` are gone (pruned by retention): whoever asked missed changes it can no
+ * longer get, and must re-read the collection.
+ */
+export interface ChangesPruned {
+  pruned: true;
+  since: number;
+  /** The first seq still held (the last pruned one plus one). */
+  oldest_seq: number;
+  /** The collection's last seq. */
+  last_seq: number;
+}
+
+/** What reading the change feed finds: a page of changes, or that the ones asked for were pruned. */
+export type ChangesRead = { pruned: false; page: ChangePage } | ChangesPruned;
+
+/**
  * Changes of a collection with `seq > since`, oldest first. The head of the sequence and the
- * page are read in one batch, so they agree.
- *
- * @throws {ApiError} `changes_pruned` when changes after `since` were already pruned: the caller
- * missed changes it can no longer get, and must re-read the collection.
+ * page are read in one batch, so they agree. Pruned changes are a value, not an error: a REST
+ * caller answers `410 changes_pruned` ({@link changesPrunedError}), a watcher tells its
+ * subscribers to resync.
  */
 export async function readChanges(
   db: D1Database,
@@ -24,7 +39,7 @@ export async function readChanges(
   collection: string,
   since: number,
   limit: number,
-): Promise<ChangePage> {
+): Promise<ChangesRead> {
   const [head, page] = await db.batch([
     db
       .prepare("SELECT seq, pruned_through FROM collection_sequences WHERE project_id = ? AND collection = ?")
@@ -41,16 +56,25 @@ export async function readChanges(
     pruned_through: 0,
   };
   if (since < sequence.pruned_through) {
-    throw new ApiError(
-      "changes_pruned",
-      `Changes ${since + 1} to ${sequence.pruned_through} of collection "${collection}" were pruned (retention). Re-read the collection, then follow changes from seq ${sequence.seq}.`,
-      { since, oldest_available_seq: sequence.pruned_through + 1, last_seq: sequence.seq },
-    );
+    return { pruned: true, since, oldest_seq: sequence.pruned_through + 1, last_seq: sequence.seq };
   }
   const rows = (page?.results ?? []) as ChangeRow[];
   const items = rows.slice(0, limit).map(toChange);
   const more = rows.length > limit;
-  return { items, next_cursor: more ? String(items.at(-1)?.seq) : null, last_seq: sequence.seq };
+  return {
+    pruned: false,
+    page: { items, next_cursor: more ? String(items.at(-1)?.seq) : null, last_seq: sequence.seq },
+  };
+}
+
+/** The REST answer to pruned changes: `410 changes_pruned`, with where the feed goes on. */
+export function changesPrunedError(collection: string, pruned: ChangesPruned): ApiError {
+  const { since, oldest_seq, last_seq } = pruned;
+  return new ApiError(
+    "changes_pruned",
+    `Changes ${since + 1} to ${oldest_seq - 1} of collection "${collection}" were pruned (retention). Re-read the collection, then follow changes from seq ${last_seq}.`,
+    { since, oldest_available_seq: oldest_seq, last_seq },
+  );
 }
 
 function toChange(row: ChangeRow): Change {

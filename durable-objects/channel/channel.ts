@@ -1,18 +1,20 @@
+import { ApiError, type ErrorBody } from "../../core/errors";
 import { OP_BITS, opNames } from "../../core/protocol/capabilities";
 import {
   type CapabilityOp,
   CHANNEL_CLIENT_FRAME_TYPES,
   ChannelClientFrame,
+  type HelloFrame,
   type HistoryFrame,
   type Message,
   type PresenceFrame,
+  type PresenceSnapshotFrame,
   type PublishFrame,
-  type RealtimeErrorCode,
 } from "../../core/protocol/channel";
 import type { ConnectParams } from "../../core/protocol/connect-params";
 import type { Attachment } from "../hub/attachment";
-import { messagesFrames } from "../hub/frames";
-import { type BaseClientFrame, HubError, randomId, SocketHub } from "../hub/socket-hub";
+import { ackFrame, historyPageFrame, type Json, messagesFrames, serializeFrame } from "../hub/frames";
+import { type BaseClientFrame, randomId, SocketHub } from "../hub/socket-hub";
 import { DedupWindow } from "../log/dedup";
 import { MessageLog, serializeMessage } from "../log/message-log";
 import { PresenceSet } from "../log/presence";
@@ -37,17 +39,17 @@ export interface PublishInput {
   ephemeral?: boolean | undefined;
 }
 
-/** A typed error returned over RPC (thrown errors lose their type on the way, so they are returned). */
-export interface RpcError {
-  code: RealtimeErrorCode;
-  message: string;
-  max_bytes: number | null;
-}
+/**
+ * What a REST publish resolves to: the outcome, or the error body of an {@link ApiError} (an error
+ * thrown over RPC reaches the Worker as a plain `Error`, so it comes back as a value; the route
+ * throws it again with `ApiError.fromBody`).
+ */
+export type PublishOutcome = { result: PublishResult; error: null } | { result: null; error: ErrorBody };
 
 /** A page of history as REST serves it: newest first. */
 export interface HistoryResult {
   /** Serialized messages, newest first (the route splices them into its body as they are). */
-  items: string[];
+  items: Json<Message>[];
   next_before_seq: number | null;
 }
 
@@ -62,7 +64,7 @@ export class ChannelObject extends SocketHub {
   protected readonly frameSchema = ChannelClientFrame;
   protected readonly frameTypes: ReadonlySet<string> = new Set(CHANNEL_CLIENT_FRAME_TYPES);
 
-  readonly #log: MessageLog;
+  readonly #log: MessageLog<Message>;
   readonly #presence: PresenceSet;
   readonly #epoch: string;
 
@@ -86,16 +88,16 @@ export class ChannelObject extends SocketHub {
   // ===== RPC (called by the Worker's REST routes, which authenticate and authorize first)
 
   /** Publishes a message from the REST API: same seq, dedup and fan-out as a socket publish. */
-  publishMessage(input: PublishInput): { result: PublishResult | null; error: RpcError | null } {
+  publishMessage(input: PublishInput): PublishOutcome {
     try {
       const result = this.#publish(input.client_id, input.id ?? `srv-${randomId()}`, input.name, input.data ?? null, {
         ephemeral: input.ephemeral === true,
+        tooLarge: "payload_too_large",
       });
       return { result, error: null };
     } catch (error) {
-      if (!(error instanceof HubError)) throw error;
-      const maxBytes = (error.details as { max_bytes?: number } | undefined)?.max_bytes ?? null;
-      return { result: null, error: { code: error.code, message: error.message, max_bytes: maxBytes } };
+      if (!(error instanceof ApiError)) throw error;
+      return { result: null, error: error.toBody() };
     }
   }
 
@@ -125,8 +127,7 @@ export class ChannelObject extends SocketHub {
 
   protected onConnect(_ws: WebSocket, attachment: Attachment, params: ConnectParams): string[] {
     const { resume, replay } = this.#log.resume(params.since_seq, params.epoch, this.#epoch);
-    const hello = {
-      v: 1,
+    const hello = serializeFrame<typeof HelloFrame>({
       type: "hello",
       connection_id: attachment.cid,
       client_id: attachment.client,
@@ -138,11 +139,8 @@ export class ChannelObject extends SocketHub {
       presence: this.#presence.members(),
       capabilities: opNames(attachment.ops),
       limits: this.connectionLimits(attachment),
-    };
-    return [
-      JSON.stringify(hello),
-      ...messagesFrames(replay, this.limits.coalesce_max_items, this.limits.coalesce_max_bytes),
-    ];
+    });
+    return [hello, ...messagesFrames(replay, this.limits.coalesce_max_items, this.limits.coalesce_max_bytes)];
   }
 
   protected onFrame(ws: WebSocket, attachment: Attachment, frame: BaseClientFrame): string {
@@ -154,11 +152,15 @@ export class ChannelObject extends SocketHub {
         return this.#onPresence(ws, attachment, request);
       case "presence_get":
         requireOp(attachment, "subscribe");
-        return JSON.stringify({ v: 1, type: "presence_snapshot", ref: request.ref, members: this.#presence.members() });
+        return serializeFrame<typeof PresenceSnapshotFrame>({
+          type: "presence_snapshot",
+          ref: request.ref,
+          members: this.#presence.members(),
+        });
       case "history":
         return this.#onHistory(attachment, request);
       default:
-        throw new HubError("unknown_type", `Unknown frame type ${JSON.stringify(request.type)}.`);
+        throw new ApiError("unknown_type", `Unknown frame type ${JSON.stringify(request.type)}.`);
     }
   }
 
@@ -173,7 +175,7 @@ export class ChannelObject extends SocketHub {
     const result = this.#publish(attachment.client, frame.id, frame.name, frame.data ?? null, {
       ephemeral: frame.ephemeral === true,
     });
-    return JSON.stringify({ v: 1, type: "ack", ref: frame.ref, ...result });
+    return ackFrame(frame.ref, result);
   }
 
   #onPresence(ws: WebSocket, attachment: Attachment, frame: PresenceFrame): string {
@@ -184,19 +186,19 @@ export class ChannelObject extends SocketHub {
     } else {
       const data = JSON.stringify(frame.data ?? null);
       if (data.length > this.limits.max_presence_bytes) {
-        throw new HubError("frame_too_large", `Presence data may be at most ${this.limits.max_presence_bytes} bytes.`, {
+        throw new ApiError("frame_too_large", `Presence data may be at most ${this.limits.max_presence_bytes} bytes.`, {
           max_bytes: this.limits.max_presence_bytes,
         });
       }
       this.#presence.set(ws, attachment, data, now);
     }
-    return `{"v":1,"type":"ack","ref":${frame.ref}}`;
+    return ackFrame(frame.ref);
   }
 
   #onHistory(attachment: Attachment, frame: HistoryFrame): string {
     requireOp(attachment, "history");
     const page = this.history(frame.before_seq ?? null, frame.limit ?? 100);
-    return `{"v":1,"type":"history_page","ref":${frame.ref},"items":[${page.items.join(",")}],"has_more":${page.next_before_seq !== null},"next_before_seq":${page.next_before_seq}}`;
+    return historyPageFrame(frame.ref, { items: page.items, nextBeforeSeq: page.next_before_seq });
   }
 
   // ===== Core
@@ -205,16 +207,26 @@ export class ChannelObject extends SocketHub {
    * Stores the message (next seq, dedup key) and queues it for fan-out, in one synchronous turn. A
    * duplicate id returns the original seq and delivers nothing.
    */
-  #publish(clientId: string, id: string, name: string, data: unknown, options: { ephemeral: boolean }): PublishResult {
+  #publish(
+    clientId: string,
+    id: string,
+    name: string,
+    data: unknown,
+    options: { ephemeral: boolean; tooLarge?: "payload_too_large" },
+  ): PublishResult {
     const timestamp = Date.now();
     if (options.ephemeral) {
       const message: Message = { id, seq: null, name, data, client_id: clientId, timestamp, ephemeral: true };
-      this.enqueue(serializeMessage(message, this.limits.max_frame_bytes));
+      this.enqueue(serializeMessage(message, this.limits.max_frame_bytes, options.tooLarge));
       return { id, seq: null, timestamp, duplicate: false };
     }
     // Serialized (and size-checked) before anything is written, so a refused message leaves no trace.
     const stored = this.#log.append(DedupWindow.key(clientId, id), timestamp, (seq) =>
-      serializeMessage({ id, seq, name, data, client_id: clientId, timestamp }, this.limits.max_frame_bytes),
+      serializeMessage<Message>(
+        { id, seq, name, data, client_id: clientId, timestamp },
+        this.limits.max_frame_bytes,
+        options.tooLarge,
+      ),
     );
     if (stored.json === null) return { id, seq: stored.seq, timestamp: stored.timestamp, duplicate: true };
     this.enqueue(stored.json);
@@ -225,7 +237,7 @@ export class ChannelObject extends SocketHub {
 /** Throws `forbidden` unless the connection holds `op`. */
 function requireOp(attachment: Attachment, op: CapabilityOp): void {
   if ((attachment.ops & OP_BITS[op]) === 0) {
-    throw new HubError(
+    throw new ApiError(
       "forbidden",
       `This connection may not ${op === "presence" ? "enter presence" : op} on this channel.`,
       {

@@ -1,12 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
+import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
 import {
   type ConnectionLimits,
   HEARTBEAT_PING,
   HEARTBEAT_PONG,
   PROTOCOL_VERSION,
-  type RealtimeErrorCode,
   SUBPROTOCOL,
 } from "../../core/protocol/channel";
 import { CLOSE_CODES, isReservedCloseCode } from "../../core/protocol/close-codes";
@@ -14,44 +14,18 @@ import { CONNECT_HEADER, ConnectParams } from "../../core/protocol/connect-param
 import { BASE36, randomString } from "../../core/random";
 import { exceedsUtf8Bytes } from "../../core/utf8";
 import { type Attachment, readAttachment } from "./attachment";
-import { errorFrame, messagesFrame, refuseSocket } from "./frames";
+import {
+  type DeliveredItem,
+  errorFrame,
+  errorFrameOf,
+  type Json,
+  messagesFrame,
+  pongFrame,
+  refuseInternal,
+  refuseSocket,
+} from "./frames";
 import { DEFAULT_LIMITS, HubLimits, HubLimitsPatch } from "./limits";
 import { TokenBucket } from "./rate-limit";
-
-/**
- * A typed error a frame handler throws; the hub turns it into the request's one `error` reply.
- *
- * @example
- * throw new HubError("forbidden", "This connection may not publish on this channel.");
- */
-export class HubError extends Error {
-  override readonly name = "HubError";
-  constructor(
-    readonly code: RealtimeErrorCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Thrown by {@link SocketHub.onConnect} to turn a connection away (a room that does not exist or
- * is full): the client gets the `error` frame, then the close with `closeCode`, and nothing else.
- *
- * @example
- * throw new HubRefusal("room_full", "The room is full.", CLOSE_CODES.room_full, { max_participants: 8 });
- */
-export class HubRefusal extends HubError {
-  constructor(
-    code: RealtimeErrorCode,
-    message: string,
-    readonly closeCode: number,
-    details?: unknown,
-  ) {
-    super(code, message, details);
-  }
-}
 
 /**
  * A reply with work that must follow it on the wire: `after` runs right after `reply` is sent
@@ -87,6 +61,10 @@ const OPEN = 1;
  *   coalesced into one `messages` frame per subscriber (flushed at the end of the current turn,
  *   or as soon as the batch is full), in order.
  *
+ * Handlers throw {@link ApiError} for a typed error: the request's `error` reply, or, from
+ * {@link onConnect}, a refused connection. Every close by the hub is preceded by an `error` frame
+ * that says why (unless the socket cannot be sent to any more).
+ *
  * Subclasses implement {@link onConnect}, {@link onFrame} and optionally {@link onDisconnect}.
  */
 export abstract class SocketHub extends DurableObject<Env> {
@@ -104,7 +82,7 @@ export abstract class SocketHub extends DurableObject<Env> {
   #gone = new WeakSet<WebSocket>();
   /** Open sockets that receive fan-out; null until first needed after a wake-up. */
   #live: Set<WebSocket> | null = null;
-  #pending: string[] = [];
+  #pending: Json<DeliveredItem>[] = [];
   #pendingBytes = 0;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #nextReap = 0;
@@ -141,8 +119,10 @@ export abstract class SocketHub extends DurableObject<Env> {
     if (!attachment) {
       // A socket we cannot read the state of (accepted by code with another attachment version):
       // it cannot be served correctly, so it is told to reconnect.
-      this.#send(ws, errorFrame(null, "internal", "This connection's state was lost; reconnect."));
-      this.#close(ws, CLOSE_CODES.going_away, "state lost");
+      const lost = new ApiError("internal", "This connection's state was lost; reconnect.", undefined, {
+        closeCode: CLOSE_CODES.going_away,
+      });
+      this.#refuse(ws, lost, "state lost");
       return;
     }
     const now = Date.now();
@@ -150,8 +130,7 @@ export abstract class SocketHub extends DurableObject<Env> {
     if (now >= this.#nextReap) this.#reap(now);
     if (this.#gone.has(ws)) return;
     if (attachment.exp !== null && now >= attachment.exp * 1000) {
-      this.#send(ws, errorFrame(null, "token_expired", "The token expired; reconnect with a fresh one."));
-      this.#close(ws, CLOSE_CODES.token_expired, "token_expired");
+      this.#refuse(ws, tokenExpired());
       return;
     }
     const reply = await this.#reply(ws, attachment, message, now);
@@ -201,15 +180,16 @@ export abstract class SocketHub extends DurableObject<Env> {
   /**
    * A new connection was accepted. Returns the frames to send it first, in order: its `hello`, then
    * anything it must get before live traffic (a resume's replay). Nothing else is sent to it until
-   * these are, because this runs synchronously before it joins the fan-out. Throw a
-   * {@link HubRefusal} to turn it away instead ({@link onDisconnect} still runs for it).
+   * these are, because this runs synchronously before it joins the fan-out. Throw an
+   * {@link ApiError} to turn it away instead: it gets the error frame and the error's close code
+   * ({@link onDisconnect} still runs for it).
    */
   protected abstract onConnect(ws: WebSocket, attachment: Attachment, params: ConnectParams): string[];
 
   /**
    * Handles one valid request frame (anything but `ping`) and returns its reply frame (or the reply
-   * and what must follow it). Throw a {@link HubError} for a typed error reply; anything else thrown
-   * becomes `internal`.
+   * and what must follow it). Throw an {@link ApiError} for a typed error reply; anything else
+   * thrown becomes `internal`.
    */
   protected abstract onFrame(
     ws: WebSocket,
@@ -248,6 +228,11 @@ export abstract class SocketHub extends DurableObject<Env> {
     this.#close(ws, code, reason);
   }
 
+  /** Tells a connection why it is being closed (an `error` frame), then closes it with the error's code. */
+  protected closeWithError(ws: WebSocket, error: ApiError): void {
+    this.#refuse(ws, error);
+  }
+
   /** The limits a connection works under, as its hello announces them. */
   protected connectionLimits(attachment: Attachment): ConnectionLimits {
     const trusted = attachment.kind === "secret";
@@ -273,7 +258,7 @@ export abstract class SocketHub extends DurableObject<Env> {
    * Queues one serialized message for every subscriber. Messages queued in the same turn (a
    * burst) go out together as one `messages` frame per subscriber, in queue order.
    */
-  protected enqueue(message: string): void {
+  protected enqueue(message: Json<DeliveredItem>): void {
     this.#pending.push(message);
     this.#pendingBytes += message.length;
     if (
@@ -341,12 +326,12 @@ export abstract class SocketHub extends DurableObject<Env> {
     if (now >= this.#nextReap) this.#reap(now);
     const live = this.#liveSockets();
     if (live.size >= this.limits.max_connections) {
-      return refuseSocket(
+      const full = new ApiError(
         "too_many_connections",
         `This channel has reached its limit of ${this.limits.max_connections} connections; retry later.`,
-        CLOSE_CODES.too_many_connections,
-        { subprotocol: params.subprotocol, details: { max_connections: this.limits.max_connections } },
+        { max_connections: this.limits.max_connections },
       );
+      return refuseSocket(full, params.subprotocol);
     }
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
@@ -374,16 +359,9 @@ export abstract class SocketHub extends DurableObject<Env> {
       // The client gets a fresh, plain socket that says why and closes at once: workerd delivers
       // the close of a hibernatable socket closed before its upgrade completes only seconds later.
       this.#close(server, CLOSE_CODES.going_away, "refused");
-      if (error instanceof HubRefusal) {
-        return refuseSocket(error.code, error.message, error.closeCode, {
-          subprotocol: params.subprotocol,
-          details: error.details,
-        });
-      }
+      if (error instanceof ApiError) return refuseSocket(error, params.subprotocol);
       console.error(`${this.constructor.name}: onConnect failed`, error);
-      return refuseSocket("internal", "The connection could not be set up; reconnect.", CLOSE_CODES.internal, {
-        subprotocol: params.subprotocol,
-      });
+      return refuseInternal("The connection could not be set up; reconnect.", params.subprotocol);
     }
     return new Response(null, {
       status: 101,
@@ -441,12 +419,12 @@ export abstract class SocketHub extends DurableObject<Env> {
     }
     const frame = parsed.data;
     if (frame.type === "ping") {
-      return frame.ref === undefined ? HEARTBEAT_PONG : `{"v":1,"type":"pong","ref":${frame.ref}}`;
+      return frame.ref === undefined ? HEARTBEAT_PONG : pongFrame(frame.ref);
     }
     try {
       return await this.onFrame(ws, attachment, frame);
     } catch (error) {
-      if (error instanceof HubError) return errorFrame(ref, error.code, error.message, error.details);
+      if (error instanceof ApiError) return errorFrameOf(ref, error);
       console.error(`${this.constructor.name}: ${frame.type} failed`, error);
       return errorFrame(ref, "internal", "Something went wrong on our side; the request may be retried.");
     }
@@ -496,6 +474,12 @@ export abstract class SocketHub extends DurableObject<Env> {
     }
   }
 
+  /** Sends the `error` frame of `error`, then closes with its close code (the reason is the code, unless given). */
+  #refuse(ws: WebSocket, error: ApiError, reason: string = error.code): void {
+    this.#send(ws, errorFrameOf(null, error));
+    this.#close(ws, error.closeCode, reason);
+  }
+
   /** Closes a socket from our side and drops it at once (its close event will find it gone). */
   #close(ws: WebSocket, code: number, reason: string): void {
     try {
@@ -526,13 +510,18 @@ export abstract class SocketHub extends DurableObject<Env> {
       const attachment = this.attachment(ws);
       if (!attachment) continue;
       if (attachment.exp !== null && now >= attachment.exp * 1000) {
-        this.#send(ws, errorFrame(null, "token_expired", "The token expired; reconnect with a fresh one."));
-        this.#close(ws, CLOSE_CODES.token_expired, "token_expired");
+        this.#refuse(ws, tokenExpired());
         continue;
       }
       const heartbeat = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const last = Math.max(this.#lastSeen.get(ws) ?? 0, heartbeat, attachment.at);
-      if (now - last > timeout) this.#close(ws, CLOSE_CODES.heartbeat_timeout, "heartbeat timeout");
+      if (now - last > timeout) {
+        // Most likely nobody is listening any more; if someone is, they learn why.
+        const silent = new ApiError("heartbeat_timeout", `Nothing was heard on this connection for ${timeout} ms.`, {
+          idle_timeout_ms: timeout,
+        });
+        this.#refuse(ws, silent, "heartbeat timeout");
+      }
     }
   }
 
@@ -546,6 +535,10 @@ export abstract class SocketHub extends DurableObject<Env> {
     const parsed = HubLimitsPatch.safeParse(JSON.parse(raw.value));
     return parsed.success ? parsed.data : {};
   }
+}
+
+function tokenExpired(): ApiError {
+  return new ApiError("token_expired", "The token expired; reconnect with a fresh one.");
 }
 
 function isRef(value: unknown): value is number {

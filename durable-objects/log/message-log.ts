@@ -1,7 +1,8 @@
+import { ApiError } from "../../core/errors";
 import type { ResumeResult } from "../../core/protocol/channel";
 import { exceedsUtf8Bytes } from "../../core/utf8";
+import type { Json } from "../hub/frames";
 import type { HubLimits } from "../hub/limits";
-import { HubError } from "../hub/socket-hub";
 import { DedupWindow } from "./dedup";
 import { ReplayBuffer } from "./replay-buffer";
 
@@ -9,11 +10,11 @@ import { ReplayBuffer } from "./replay-buffer";
 export type LogLimits = Pick<HubLimits, "replay_max_count" | "replay_max_age_ms" | "dedup_window_ms">;
 
 /** What appending a message resolved to. */
-export interface Appended {
+export interface Appended<Item> {
   seq: number;
   timestamp: number;
   /** The stored message, serialized, to deliver; null for a duplicate (nothing to deliver again). */
-  json: string | null;
+  json: Json<Item> | null;
 }
 
 /**
@@ -25,7 +26,7 @@ export interface Appended {
  * runtime's output gate holds every reply and delivery until that write is durable, so no client
  * ever sees a seq that could be lost.
  */
-export class MessageLog {
+export class MessageLog<Item> {
   readonly #buffer: ReplayBuffer;
   readonly #dedup: DedupWindow;
 
@@ -57,7 +58,7 @@ export class MessageLog {
    * it; it runs before anything is written, so a message it refuses (by throwing) leaves no trace.
    * A key already used within the window returns the original seq and timestamp, and no JSON.
    */
-  append(dedupKey: string, timestamp: number, serialize: (seq: number) => string): Appended {
+  append(dedupKey: string, timestamp: number, serialize: (seq: number) => Json<Item>): Appended<Item> {
     const seq = this.#buffer.head + 1;
     const json = serialize(seq);
     const original = this.#dedup.claim(dedupKey, seq, timestamp);
@@ -76,7 +77,7 @@ export class MessageLog {
     sinceSeq: number | null,
     epoch: string | null,
     currentEpoch: string,
-  ): { resume: ResumeResult | null; replay: string[] } {
+  ): { resume: ResumeResult | null; replay: Json<Item>[] } {
     if (sinceSeq === null) return { resume: null, replay: [] };
     this.trim(Date.now(), true);
     const { head, floor } = this.#buffer;
@@ -94,10 +95,10 @@ export class MessageLog {
       };
     }
     if (sinceSeq >= floor - 1) {
-      const replay = this.#buffer.after(sinceSeq);
+      const replay = this.#buffer.after(sinceSeq) as Json<Item>[];
       return { resume: { status: "ok", since_seq: sinceSeq, replayed: replay.length }, replay };
     }
-    const replay = this.#buffer.after(floor - 1);
+    const replay = this.#buffer.after(floor - 1) as Json<Item>[];
     return {
       resume: {
         status: "gap",
@@ -112,10 +113,11 @@ export class MessageLog {
   }
 
   /** Up to `limit` messages older than `beforeSeq` (the latest when null), newest first. */
-  before(beforeSeq: number | null, limit: number): { items: string[]; nextBeforeSeq: number | null } {
+  before(beforeSeq: number | null, limit: number): { items: Json<Item>[]; nextBeforeSeq: number | null } {
     this.trim(Date.now(), true);
     const page = this.#buffer.before(beforeSeq, limit);
-    return { items: page.items, nextBeforeSeq: page.nextBeforeSeq };
+    // The buffer holds what `append` stored: serialized items of this log.
+    return { items: page.items as Json<Item>[], nextBeforeSeq: page.nextBeforeSeq };
   }
 
   /** Enforces the buffer's bounds and the dedup window (cheaply unless `force`). */
@@ -129,17 +131,19 @@ export class MessageLog {
 /**
  * Serializes a message once, for storage and every delivery. A socket frame was already checked
  * against `maxFrameBytes`; the message adds a little to what the client sent, so it gets 1 KiB of
- * slack (a REST publish is held to the same bound).
+ * slack (a REST publish is held to the same bound, and refused as `payload_too_large`).
  *
- * @throws {HubError} `frame_too_large` above the bound.
+ * @throws {ApiError} `tooLarge` (`frame_too_large` unless given) above the bound.
  */
-export function serializeMessage(message: unknown, maxFrameBytes: number): string {
-  const json = JSON.stringify(message);
+export function serializeMessage<T>(
+  message: T,
+  maxFrameBytes: number,
+  tooLarge: "frame_too_large" | "payload_too_large" = "frame_too_large",
+): Json<T> {
+  const json = JSON.stringify(message) as Json<T>;
   const max = maxFrameBytes + 1024;
   if (exceedsUtf8Bytes(json, max)) {
-    throw new HubError("frame_too_large", `A message may be at most ${maxFrameBytes} bytes.`, {
-      max_bytes: maxFrameBytes,
-    });
+    throw new ApiError(tooLarge, `A message may be at most ${maxFrameBytes} bytes.`, { max_bytes: maxFrameBytes });
   }
   return json;
 }

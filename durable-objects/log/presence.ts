@@ -1,5 +1,6 @@
 import type { PresenceMember } from "../../core/protocol/channel";
 import type { Attachment, PresenceState } from "../hub/attachment";
+import { type Json, presenceEventFrame } from "../hub/frames";
 
 /** What presence needs from the object it lives in. */
 export interface PresenceHost {
@@ -14,7 +15,7 @@ export interface PresenceHost {
    * updated, which for a `leave` is before `timestamp`). Defaults to the channel's `presence`
    * frame; a room names its events after participants.
    */
-  eventFrame?(action: PresenceAction, clientId: string, data: string, timestamp: number, since: number): string;
+  eventFrame?(action: PresenceAction, clientId: string, data: Json<unknown>, timestamp: number, since: number): string;
 }
 
 export type PresenceAction = "enter" | "update" | "leave";
@@ -107,10 +108,12 @@ export class PresenceSet {
   }
 
   #emit(action: PresenceAction, clientId: string, data: string, timestamp: number, since: number): void {
+    // Presence data is stored serialized (in the attachment): spliced into the event as it is.
+    const json = data as Json<unknown>;
     this.host.broadcast(
       this.host.eventFrame
-        ? this.host.eventFrame(action, clientId, data, timestamp, since)
-        : `{"v":1,"type":"presence","action":"${action}","member":${memberJson(clientId, data, timestamp)}}`,
+        ? this.host.eventFrame(action, clientId, json, timestamp, since)
+        : presenceEventFrame(action, clientId, json, timestamp),
     );
   }
 
@@ -141,9 +144,4 @@ export class PresenceSet {
 
 function toMember(clientId: string, data: string, timestamp: number): PresenceMember {
   return { client_id: clientId, data: JSON.parse(data) as unknown, timestamp };
-}
-
-/** A member as JSON, built from its already-serialized data. */
-function memberJson(clientId: string, data: string, timestamp: number): string {
-  return `{"client_id":${JSON.stringify(clientId)},"data":${data},"timestamp":${timestamp}}`;
 }

@@ -1,7 +1,8 @@
+import { ApiError } from "../../core/errors";
 import type { StateChange, StateOp } from "../../core/protocol/room";
 import { deleteAt, getAt, type JsonObject, PathError, parsePath, setAt } from "../../core/protocol/room-paths";
 import { exceedsUtf8Bytes } from "../../core/utf8";
-import { HubError } from "../hub/socket-hub";
+import type { Json } from "../hub/frames";
 
 /** What one update did: the version it moved the state from and to, and each change. */
 export interface AppliedUpdate {
@@ -37,15 +38,15 @@ export class RoomState {
   }
 
   /** The state, serialized (as stored; spliced into frames as it is). */
-  get json(): string {
-    return this.#json;
+  get json(): Json<JsonObject> {
+    return this.#json as Json<JsonObject>;
   }
 
   /**
    * Applies `ops` in order as version `version + 1` and stores the result. Part of the caller's
    * synchronous write.
    *
-   * @throws {HubError} `invalid_state_operation` for a bad path or an increment of a non-number
+   * @throws {ApiError} `invalid_state_operation` for a bad path or an increment of a non-number
    * (details name the operation), `state_too_large` when the result exceeds `maxBytes`.
    */
   apply(ops: readonly StateOp[], maxBytes: number): AppliedUpdate {
@@ -55,7 +56,7 @@ export class RoomState {
       for (const [index, op] of ops.entries()) changes.push(this.#applyOne(index, op));
       json = JSON.stringify(this.#state);
       if (exceedsUtf8Bytes(json, maxBytes)) {
-        throw new HubError("state_too_large", `The room's state may be at most ${maxBytes} bytes.`, {
+        throw new ApiError("state_too_large", `The room's state may be at most ${maxBytes} bytes.`, {
           max_bytes: maxBytes,
         });
       }
@@ -97,7 +98,7 @@ export class RoomState {
       return { path: op.path, operation: "increment", value };
     } catch (error) {
       if (!(error instanceof PathError)) throw error;
-      throw new HubError("invalid_state_operation", `Operation ${index + 1} (${op.op} ${op.path}): ${error.message}`, {
+      throw new ApiError("invalid_state_operation", `Operation ${index + 1} (${op.op} ${op.path}): ${error.message}`, {
         index,
         path: op.path,
       });

@@ -1,3 +1,4 @@
+import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
 import type { HistoryFrame } from "../../core/protocol/channel";
 import { CLOSE_CODES } from "../../core/protocol/close-codes";
@@ -10,16 +11,18 @@ import {
   type RoomActionFrame,
   RoomClientFrame,
   type RoomCreateOptions,
+  type RoomItem,
   RoomJoin,
   type RoomMessageFrame,
   type StateUpdateFrame,
 } from "../../core/protocol/room";
 import type { Attachment, PresenceState } from "../hub/attachment";
-import { errorFrame, messagesFrames } from "../hub/frames";
-import { type BaseClientFrame, HubError, HubRefusal, type ReplyAndThen, randomId, SocketHub } from "../hub/socket-hub";
+import { errorFrame, historyPageFrame, messagesFrames } from "../hub/frames";
+import { type BaseClientFrame, type ReplyAndThen, randomId, SocketHub } from "../hub/socket-hub";
 import { DedupWindow } from "../log/dedup";
 import { MessageLog, serializeMessage } from "../log/message-log";
-import { type PresenceAction, PresenceSet } from "../log/presence";
+import { PresenceSet } from "../log/presence";
+import { deltaFrame, participantFrame, roomAckFrame, roomHelloFrame, stateFrame } from "./room-frames";
 import { RoomLifecycle } from "./room-lifecycle";
 import { type Lifecycle, RoomRecord, readStored, roomInfo } from "./room-record";
 import { DEFAULT_ROOM_SETTINGS, RoomSettings, RoomSettingsPatch } from "./room-settings";
@@ -27,7 +30,7 @@ import { RoomState } from "./room-state";
 
 /** What a room keeps in its SQLite storage besides `hub_meta`; reopened after the storage is deleted. */
 interface Stores {
-  log: MessageLog;
+  log: MessageLog<RoomItem>;
   /** Exactly-once state updates (the dedup table, with keys of their own). */
   updates: DedupWindow;
   state: RoomState;
@@ -153,21 +156,16 @@ export class RoomObject extends SocketHub {
   protected onConnect(ws: WebSocket, attachment: Attachment, params: ConnectParams): string[] {
     const parsed = RoomJoin.safeParse(params.extra);
     if (!parsed.success) {
-      throw new HubRefusal("invalid_request", "Invalid join parameters.", CLOSE_CODES.bad_request, {
-        issues: describeIssues(parsed.error),
-      });
+      throw new ApiError("invalid_request", "Invalid join parameters.", { issues: describeIssues(parsed.error) });
     }
     const join = parsed.data;
     const now = Date.now();
     let created = false;
     if (!this.#record) {
       if (!join.create) {
-        throw new HubRefusal(
-          "room_not_found",
-          `There is no room "${params.name}"; create it first.`,
-          CLOSE_CODES.room_not_found,
-          { room_id: params.name },
-        );
+        throw new ApiError("room_not_found", `There is no room "${params.name}"; create it first.`, {
+          room_id: params.name,
+        });
       }
       this.#create(params, join.create, attachment.client, now);
       created = true;
@@ -185,25 +183,28 @@ export class RoomObject extends SocketHub {
     const history =
       resume === null ? this.#stores.log.before(null, join.history ?? this.#settings.history_on_join).items : [];
     const participants = this.#participants();
-    const hello = JSON.stringify({
-      v: 1,
-      type: "hello",
-      connection_id: attachment.cid,
-      client_id: attachment.client,
-      user_id: attachment.user,
-      room: roomInfo(record),
-      created,
-      participant: participants.find((participant) => participant.user_id === attachment.client),
-      participants,
-      epoch,
-      seq: this.#stores.log.head,
-      resume,
-      version: this.#stores.state.version,
-      limits: this.connectionLimits(attachment),
-    });
+    const participant = participants.find((participant) => participant.user_id === attachment.client);
+    if (!participant) throw new Error("Room: a joined connection is not among the participants.");
     // History and state are stored serialized: spliced in, not parsed and serialized again.
-    const full = `${hello.slice(0, -1)},"history":[${history.reverse().join(",")}],"state":${this.#stores.state.json}}`;
-    return [full, ...messagesFrames(replay, this.limits.coalesce_max_items, this.limits.coalesce_max_bytes)];
+    const hello = roomHelloFrame(
+      {
+        connection_id: attachment.cid,
+        client_id: attachment.client,
+        user_id: attachment.user,
+        room: roomInfo(record),
+        created,
+        participant,
+        participants,
+        epoch,
+        seq: this.#stores.log.head,
+        resume,
+        version: this.#stores.state.version,
+        limits: this.connectionLimits(attachment),
+      },
+      history.reverse(),
+      this.#stores.state.json,
+    );
+    return [hello, ...messagesFrames(replay, this.limits.coalesce_max_items, this.limits.coalesce_max_bytes)];
   }
 
   protected onFrame(ws: WebSocket, attachment: Attachment, frame: BaseClientFrame): string | ReplyAndThen {
@@ -216,7 +217,7 @@ export class RoomObject extends SocketHub {
       case "state_update":
         return this.#onStateUpdate(attachment, request);
       case "state_get":
-        return `{"v":1,"type":"state","ref":${request.ref},"state":${this.#stores.state.json},"version":${this.#stores.state.version}}`;
+        return stateFrame(request.ref, this.#stores.state.json, this.#stores.state.version);
       case "history":
         return this.#onHistory(request);
       case "remove":
@@ -224,7 +225,7 @@ export class RoomObject extends SocketHub {
       case "close_room":
         return this.#onClose(attachment, request.ref, request.reason ?? null);
       default:
-        throw new HubError("unknown_type", `Unknown frame type ${JSON.stringify(request.type)}.`);
+        throw new ApiError("unknown_type", `Unknown frame type ${JSON.stringify(request.type)}.`);
     }
   }
 
@@ -259,28 +260,19 @@ export class RoomObject extends SocketHub {
   /** Turns the client away when the room is closed, it was removed, or the room is full. */
   #admit(record: RoomRecord, clientId: string): void {
     if (record.closed_at !== null) {
-      throw new HubRefusal("room_closed", `The room "${record.id}" was closed.`, CLOSE_CODES.room_closed, {
+      throw new ApiError("room_closed", `The room "${record.id}" was closed.`, {
         closed_by: record.closed_by,
         reason: record.close_reason,
       });
     }
     const removed = this.sql.exec("SELECT 1 FROM room_removed WHERE user_id = ?", clientId).toArray().length > 0;
     if (removed) {
-      throw new HubRefusal(
-        "removed_from_room",
-        "The room's owner removed you from this room.",
-        CLOSE_CODES.removed_from_room,
-      );
+      throw new ApiError("removed_from_room", "The room's owner removed you from this room.");
     }
     if (this.#presence.timestampOf(clientId) === null && this.#presence.size >= record.max_participants) {
-      throw new HubRefusal(
-        "room_full",
-        `The room is full (${record.max_participants} participants).`,
-        CLOSE_CODES.room_full,
-        {
-          max_participants: record.max_participants,
-        },
-      );
+      throw new ApiError("room_full", `The room is full (${record.max_participants} participants).`, {
+        max_participants: record.max_participants,
+      });
     }
   }
 
@@ -296,7 +288,7 @@ export class RoomObject extends SocketHub {
       content: frame.content,
       timestamp,
     }));
-    return JSON.stringify({ v: 1, type: "ack", ref: frame.ref, id: frame.id, ...result });
+    return roomAckFrame(frame.ref, { id: frame.id, ...result });
   }
 
   #onAction(attachment: Attachment, frame: RoomActionFrame): string {
@@ -313,12 +305,12 @@ export class RoomObject extends SocketHub {
     });
     if (frame.store === true) {
       const result = this.#store(attachment, frame.id, build);
-      return JSON.stringify({ v: 1, type: "ack", ref: frame.ref, id: frame.id, ...result });
+      return roomAckFrame(frame.ref, { id: frame.id, ...result });
     }
     const timestamp = Date.now();
-    this.enqueue(serializeMessage(build(null, timestamp), this.limits.max_frame_bytes));
+    this.enqueue(serializeMessage<RoomItem>(build(null, timestamp), this.limits.max_frame_bytes));
     this.#life.activity(timestamp);
-    return JSON.stringify({ v: 1, type: "ack", ref: frame.ref, id: frame.id, seq: null, timestamp, duplicate: false });
+    return roomAckFrame(frame.ref, { id: frame.id, seq: null, timestamp, duplicate: false });
   }
 
   /** Stores a message or action with the next seq (exactly once per client and id) and queues it. */
@@ -329,7 +321,7 @@ export class RoomObject extends SocketHub {
   ): { seq: number; timestamp: number; duplicate: boolean } {
     const now = Date.now();
     const stored = this.#stores.log.append(DedupWindow.key(attachment.client, id), now, (seq) =>
-      serializeMessage(build(seq, now), this.limits.max_frame_bytes),
+      serializeMessage<RoomItem>(build(seq, now), this.limits.max_frame_bytes),
     );
     if (stored.json === null) return { seq: stored.seq, timestamp: stored.timestamp, duplicate: true };
     this.enqueue(stored.json);
@@ -340,7 +332,7 @@ export class RoomObject extends SocketHub {
   #onStateUpdate(attachment: Attachment, frame: StateUpdateFrame): string {
     const record = this.#record as RoomRecord;
     if (record.state_write === "owner" && !isModerator(record, attachment)) {
-      throw new HubError("forbidden", "Only the room's owner may change its state.", { state_write: "owner" });
+      throw new ApiError("forbidden", "Only the room's owner may change its state.", { state_write: "owner" });
     }
     const now = Date.now();
     // Not a message id: its own key space, so a message and an update may share an id.
@@ -356,31 +348,15 @@ export class RoomObject extends SocketHub {
     updates.trim(this.limits.dedup_window_ms, now);
     if (outcome.applied) {
       const { from, to, changes } = outcome.applied;
-      this.broadcast(
-        JSON.stringify({
-          v: 1,
-          type: "delta",
-          from_version: from,
-          to_version: to,
-          user_id: attachment.client,
-          changes,
-        }),
-      );
+      this.broadcast(deltaFrame({ from_version: from, to_version: to, user_id: attachment.client, changes }));
       this.#life.activity(now);
     }
-    return JSON.stringify({
-      v: 1,
-      type: "ack",
-      ref: frame.ref,
-      id: frame.id,
-      version: outcome.version,
-      duplicate: outcome.applied === null,
-    });
+    return roomAckFrame(frame.ref, { id: frame.id, version: outcome.version, duplicate: outcome.applied === null });
   }
 
   #onHistory(frame: HistoryFrame): string {
     const page = this.#stores.log.before(frame.before_seq ?? null, frame.limit ?? 100);
-    return `{"v":1,"type":"history_page","ref":${frame.ref},"items":[${page.items.join(",")}],"has_more":${page.nextBeforeSeq !== null},"next_before_seq":${page.nextBeforeSeq}}`;
+    return historyPageFrame(frame.ref, page);
   }
 
   /** Removes a participant: every connection of theirs is closed, and they may not join again. */
@@ -388,7 +364,7 @@ export class RoomObject extends SocketHub {
     const record = this.#record as RoomRecord;
     requireModerator(record, attachment, "remove participants");
     if (userId === record.owner_id || userId === attachment.client) {
-      throw new HubError("invalid_request", "The owner cannot be removed; close the room instead.");
+      throw new ApiError("invalid_request", "The owner cannot be removed; close the room instead.");
     }
     const present = this.#presence.timestampOf(userId) !== null;
     this.sql.exec(
@@ -398,7 +374,7 @@ export class RoomObject extends SocketHub {
     );
     const targets = [...this.sockets()].filter((socket) => socket !== ws && this.attachment(socket)?.client === userId);
     return {
-      reply: JSON.stringify({ v: 1, type: "ack", ref, user_id: userId, present }),
+      reply: roomAckFrame(ref, { user_id: userId, present }),
       after: () => {
         const frame = errorFrame(null, "removed_from_room", "The room's owner removed you from this room.", {
           removed_by: attachment.client,
@@ -423,7 +399,7 @@ export class RoomObject extends SocketHub {
     this.#life.writeDirectory(now);
     this.#life.schedule();
     return {
-      reply: `{"v":1,"type":"ack","ref":${ref}}`,
+      reply: roomAckFrame(ref),
       after: () => {
         const frame = errorFrame(null, "room_closed", `The room "${record.id}" was closed.`, {
           closed_by: attachment.client,
@@ -470,7 +446,7 @@ function isModerator(record: RoomRecord, attachment: Attachment): boolean {
 
 function requireModerator(record: RoomRecord, attachment: Attachment, what: string): void {
   if (!isModerator(record, attachment)) {
-    throw new HubError("forbidden", `Only the room's owner may ${what}.`, { owner_id: record.owner_id });
+    throw new ApiError("forbidden", `Only the room's owner may ${what}.`, { owner_id: record.owner_id });
   }
 }
 
@@ -492,15 +468,4 @@ function userName(attachment: Attachment): string {
     namesByPresence.set(presence, name);
   }
   return name;
-}
-
-const PARTICIPANT_ACTIONS: Record<PresenceAction, string> = { enter: "joined", update: "updated", leave: "left" };
-
-/**
- * A participant event from a presence change. `data` is `{"user_name":…,"metadata":…}`, already
- * serialized: the participant is built around it.
- */
-function participantFrame(action: PresenceAction, clientId: string, data: string, timestamp: number, since: number) {
-  const joinedAt = action === "leave" ? since : timestamp;
-  return `{"v":1,"type":"participant","action":"${PARTICIPANT_ACTIONS[action]}","participant":{"user_id":${JSON.stringify(clientId)},"joined_at":${joinedAt},${data.slice(1)}}`;
 }

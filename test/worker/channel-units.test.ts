@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { capabilitiesOf, channelOps, opNames, opsFor, patternMatches } from "../../core/protocol/capabilities";
 import { channelNameProblem } from "../../core/protocol/channel-names";
-import { messagesFrames } from "../../durable-objects/hub/frames";
+import { type DeliveredItem, type Json, messagesFrames } from "../../durable-objects/hub/frames";
 import { HOLD_MS, TokenBucket } from "../../durable-objects/hub/rate-limit";
 
 describe("capabilities", () => {
@@ -86,7 +86,7 @@ describe("token bucket", () => {
 
 describe("messages frames", () => {
   it("splits by count and by size, keeping order, and never splits a single message", () => {
-    const items = ["1", "22", "333", "4444"].map((s) => JSON.stringify(s));
+    const items = ["1", "22", "333", "4444"].map((s) => JSON.stringify(s) as Json<DeliveredItem>);
     expect(messagesFrames(items, 2, 1000)).toEqual([
       '{"v":1,"type":"messages","items":["1","22"]}',
       '{"v":1,"type":"messages","items":["333","4444"]}',

@@ -1,13 +1,15 @@
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
 import { type CapabilityOp, CLIENT_ID_PATTERN, MessageIdSchema } from "../../core/protocol/channel";
 import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
+import { MessagePageSchema, PresencePageSchema, PublishResultSchema } from "../../core/rest/realtime";
 import type { AppEnv } from "../app-env";
-import { type AuthContext, requireAuth } from "../auth/auth-context";
+import { type AuthContext } from "../auth/auth-context";
 import { channelOpsOf } from "../auth/channel-ops";
-import { readJson, readQuery } from "../validation";
+import { route } from "../openapi/route";
 
 const PublishBody = z.object({
   name: z.string().min(1).max(128),
@@ -18,6 +20,9 @@ const PublishBody = z.object({
   /** Who the message is from, for keys; a user token always publishes as its user. */
   client_id: z.string().regex(CLIENT_ID_PATTERN).optional(),
 });
+
+/** The name is checked (with its own message) by `channelAccess`, before anything else. */
+const ChannelParams = z.object({ name: z.string().regex(CHANNEL_NAME_PATTERN) });
 
 const HistoryQuery = z.object({
   /** `next_cursor` of the previous page. */
@@ -34,46 +39,91 @@ const HistoryQuery = z.object({
  * backwards (newest first).
  */
 export const channelRoutes = new Hono<AppEnv>()
-  .use(requireAuth)
+  .post(
+    "/:name/messages",
+    route({
+      summary: "Publish a message",
+      description: "The same sequence, dedup window and live fan-out as a publish over the socket.",
+      auth: "project",
+      checks: [channelAccess("publish")],
+      params: ChannelParams,
+      body: PublishBody,
+      responses: {
+        201: { description: "Published.", body: PublishResultSchema },
+        200: { description: "A duplicate `id`: the original `seq` and `timestamp`.", body: PublishResultSchema },
+      },
+      errors: ["forbidden"],
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const outcome = await channelStub(c.env, c.var.auth, name).publishMessage({
+        client_id: publisherId(c.var.auth, body.client_id),
+        id: body.id,
+        name: body.name,
+        data: body.data ?? null,
+        ephemeral: body.ephemeral,
+      });
+      // A refused publish (`payload_too_large`) comes back as a value: errors thrown over RPC lose their type.
+      if (outcome.error) throw ApiError.fromBody(outcome.error);
+      return c.json(outcome.result, outcome.result.duplicate ? 200 : 201);
+    },
+  )
 
-  .post("/:name/messages", async (c) => {
-    const name = channelParam(c.req.param("name"), c.var.auth, "publish");
-    const body = await readJson(c, PublishBody);
-    const { result, error } = await channelStub(c.env, c.var.auth, name).publishMessage({
-      client_id: publisherId(c.var.auth, body.client_id),
-      id: body.id,
-      name: body.name,
-      data: body.data ?? null,
-      ephemeral: body.ephemeral,
-    });
-    if (error || !result) {
-      if (error?.code === "frame_too_large") {
-        throw new ApiError("payload_too_large", error.message, { max_bytes: error.max_bytes });
-      }
-      throw new ApiError("internal", error?.message ?? "The channel did not answer.");
-    }
-    return c.json(result, result.duplicate ? 200 : 201);
-  })
+  .get(
+    "/:name/messages",
+    route({
+      summary: "Read a channel's history",
+      description: "The channel's replay buffer, newest first, paged backwards.",
+      auth: "project",
+      checks: [channelAccess("history")],
+      params: ChannelParams,
+      query: HistoryQuery,
+      responses: { 200: { description: "A page of messages.", body: MessagePageSchema } },
+      errors: ["forbidden"],
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      const query = c.req.valid("query");
+      const page = await channelStub(c.env, c.var.auth, name).history(
+        query.cursor === undefined ? null : Number(query.cursor),
+        query.limit,
+      );
+      // The messages are stored serialized: splice them in rather than parse and re-serialize.
+      const next = page.next_before_seq === null ? "null" : `"${page.next_before_seq}"`;
+      return c.body(`{"items":[${page.items.join(",")}],"next_cursor":${next}}`, 200, {
+        "Content-Type": "application/json",
+      });
+    },
+  )
 
-  .get("/:name/messages", async (c) => {
-    const name = channelParam(c.req.param("name"), c.var.auth, "history");
-    const query = readQuery(c, HistoryQuery);
-    const page = await channelStub(c.env, c.var.auth, name).history(
-      query.cursor === undefined ? null : Number(query.cursor),
-      query.limit,
-    );
-    // The messages are stored serialized: splice them in rather than parse and re-serialize.
-    const next = page.next_before_seq === null ? "null" : `"${page.next_before_seq}"`;
-    return c.body(`{"items":[${page.items.join(",")}],"next_cursor":${next}}`, 200, {
-      "Content-Type": "application/json",
-    });
-  })
+  .get(
+    "/:name/presence",
+    route({
+      summary: "Who is present on a channel",
+      auth: "project",
+      checks: [channelAccess("subscribe")],
+      params: ChannelParams,
+      responses: { 200: { description: "Every present client.", body: PresencePageSchema } },
+      errors: ["forbidden"],
+    }),
+    async (c) => {
+      const { name } = c.req.valid("param");
+      const members = JSON.parse(await channelStub(c.env, c.var.auth, name).presenceMembers()) as unknown[];
+      return c.json({ items: members, next_cursor: null, total: members.length });
+    },
+  );
 
-  .get("/:name/presence", async (c) => {
-    const name = channelParam(c.req.param("name"), c.var.auth, "subscribe");
-    const members = JSON.parse(await channelStub(c.env, c.var.auth, name).presenceMembers()) as unknown[];
-    return c.json({ items: members, next_cursor: null, total: members.length });
+/**
+ * Validates the channel name and checks the caller may do `op` on it, before the query or the
+ * body are looked at.
+ */
+function channelAccess(op: CapabilityOp) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    channelParam(c.req.param("name") ?? "", c.var.auth, op);
+    await next();
   });
+}
 
 /** Validates the channel name and checks the caller may do `op` on it. */
 function channelParam(name: string, auth: AuthContext, op: CapabilityOp): string {

@@ -1,17 +1,16 @@
+import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
 import { ALL_OPS } from "../../core/protocol/capabilities";
-import { CLOSE_CODES } from "../../core/protocol/close-codes";
 import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
 import { ROOM_ID_PATTERN, RoomJoin } from "../../core/protocol/room";
-import { epochParam, Refusal, type SocketCaller } from "./realtime-upgrade";
+import { epochParam, type SocketCaller } from "./realtime-upgrade";
 
 /** Refuses an id that cannot be a room, before credentials are looked at. */
 export function checkRoomId(id: string): void {
   if (!ROOM_ID_PATTERN.test(id)) {
-    throw new Refusal(
+    throw new ApiError(
       "invalid_room",
       `"${id.slice(0, 200)}" is not a room id: use 1-128 characters of A-Z a-z 0-9 . _ : -`,
-      CLOSE_CODES.invalid_channel,
     );
   }
 }
@@ -34,7 +33,7 @@ export async function openRoom(env: Env, id: string, caller: SocketCaller): Prom
   const { query } = caller;
   const mode = query.get("mode") ?? "join";
   if (mode !== "join" && mode !== "create") {
-    throw new Refusal("invalid_request", 'mode is "join" (the default) or "create".', CLOSE_CODES.bad_request);
+    throw new ApiError("invalid_request", 'mode is "join" (the default) or "create".');
   }
   const candidate = {
     user_name: query.get("user_name") ?? caller.params.client_id,
@@ -53,7 +52,7 @@ export async function openRoom(env: Env, id: string, caller: SocketCaller): Prom
   };
   const join = RoomJoin.safeParse(candidate);
   if (!join.success) {
-    throw new Refusal("invalid_request", "Invalid room parameters.", CLOSE_CODES.bad_request, {
+    throw new ApiError("invalid_request", "Invalid room parameters.", {
       issues: describeIssues(join.error),
     });
   }
@@ -75,7 +74,7 @@ function jsonParam(query: URLSearchParams, name: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new Refusal("invalid_request", `${name} must be a JSON object.`, CLOSE_CODES.bad_request);
+    throw new ApiError("invalid_request", `${name} must be a JSON object.`);
   }
 }
 
@@ -83,7 +82,7 @@ function intParam(query: URLSearchParams, name: string): number | null {
   const raw = query.get(name);
   if (raw === null || raw === "") return null;
   if (!/^\d{1,9}$/.test(raw)) {
-    throw new Refusal("invalid_request", `${name} must be a whole number.`, CLOSE_CODES.bad_request);
+    throw new ApiError("invalid_request", `${name} must be a whole number.`);
   }
   return Number(raw);
 }

@@ -3,34 +3,15 @@ import { decodeJwt } from "jose";
 import { ApiError } from "../../core/errors";
 import {
   CLIENT_ID_PATTERN,
-  type RealtimeErrorCode,
   SUBPROTOCOL,
   SUBPROTOCOL_KEY_PREFIX,
   SUBPROTOCOL_TOKEN_PREFIX,
 } from "../../core/protocol/channel";
-import { CLOSE_CODES } from "../../core/protocol/close-codes";
 import type { ConnectParams } from "../../core/protocol/connect-params";
 import { randomString } from "../../core/random";
-import { refuseSocket } from "../../durable-objects/hub/frames";
+import { refuseInternal, refuseSocket } from "../../durable-objects/hub/frames";
 import type { AppEnv } from "../app-env";
 import { type AuthContext, authenticate, type Credentials, credentialsFromHeaders } from "../auth/auth-context";
-
-/** Thrown inside an upgrade handler to refuse the socket with an error frame and a close code. */
-export class Refusal {
-  constructor(
-    readonly code: RealtimeErrorCode,
-    readonly message: string,
-    readonly closeCode: number,
-    readonly details?: unknown,
-  ) {}
-}
-
-/** ApiError codes from `authenticate` and the close code each one maps to. */
-const AUTH_CLOSE: Partial<Record<string, [RealtimeErrorCode, number]>> = {
-  unauthorized: ["unauthorized", CLOSE_CODES.unauthorized],
-  token_expired: ["token_expired", CLOSE_CODES.token_expired],
-  origin_not_allowed: ["origin_not_allowed", CLOSE_CODES.forbidden],
-};
 
 /** Who is connecting, verified, and the connect parameters every realtime object takes. */
 export interface SocketCaller {
@@ -40,7 +21,10 @@ export interface SocketCaller {
   params: Omit<ConnectParams, "name" | "ops" | "epoch" | "extra">;
 }
 
-/** What one kind of realtime upgrade does around the common part. */
+/**
+ * What one kind of realtime upgrade does around the common part. Both steps refuse the socket by
+ * throwing an {@link ApiError}: its `error` frame is sent and the socket closed with its close code.
+ */
 export interface UpgradeSteps {
   /** Checks the path before anything else (a bad name is refused before credentials are looked at). */
   check(): void;
@@ -79,13 +63,12 @@ export async function upgradeSocket(c: Context<AppEnv>, steps: UpgradeSteps): Pr
     const query = new URL(c.req.url).searchParams;
     const { credentials, fromQuery } = socketCredentials(offered, c.req.raw.headers, query);
     if (credentials.apiKey?.startsWith("sk_") && (fromQuery || origin !== null)) {
-      throw new Refusal(
+      throw new ApiError(
         "secret_key_not_allowed",
         "Secret keys may not be used from a browser or in a URL. Use a public key (pk_…) or a user token.",
-        CLOSE_CODES.forbidden,
       );
     }
-    const auth = await authenticateSocket(c.env.DB, credentials, origin);
+    const auth = await authenticate(c.env.DB, credentials, origin);
     return await steps.open({
       auth,
       query,
@@ -100,13 +83,11 @@ export async function upgradeSocket(c: Context<AppEnv>, steps: UpgradeSteps): Pr
       },
     });
   } catch (error) {
-    if (error instanceof Refusal) {
-      return refuseSocket(error.code, error.message, error.closeCode, { subprotocol, details: error.details });
-    }
+    // Refusals (a bad name or parameter, bad credentials, not allowed) and what `authenticate`
+    // throws (`unauthorized`, `token_expired`, `origin_not_allowed`) close with their code's close code.
+    if (error instanceof ApiError) return refuseSocket(error, subprotocol);
     console.error("Realtime upgrade failed:", error);
-    return refuseSocket("internal", "The connection could not be set up; retry later.", CLOSE_CODES.internal, {
-      subprotocol,
-    });
+    return refuseInternal("The connection could not be set up; retry later.", subprotocol);
   }
 }
 
@@ -129,16 +110,6 @@ function socketCredentials(offered: string[], headers: Headers, query: URLSearch
   return { credentials, fromQuery: true };
 }
 
-async function authenticateSocket(db: D1Database, credentials: Credentials, origin: string | null) {
-  try {
-    return await authenticate(db, credentials, origin);
-  } catch (error) {
-    const mapped = error instanceof ApiError ? AUTH_CLOSE[error.code] : undefined;
-    if (!mapped || !(error instanceof ApiError)) throw error;
-    throw new Refusal(mapped[0], error.message, mapped[1]);
-  }
-}
-
 /**
  * Who the connection speaks as. A user token speaks as its user, whatever the query says; a key
  * may name itself (`client_id`, self-asserted, for anonymous visitors and servers), or gets a
@@ -148,11 +119,7 @@ function clientIdFor(auth: AuthContext, requested: string | null): string {
   if (auth.kind === "user" && auth.userId) return auth.userId;
   if (requested === null || requested === "") return auth.kind === "secret" ? "server" : `anon-${randomString(12)}`;
   if (!CLIENT_ID_PATTERN.test(requested)) {
-    throw new Refusal(
-      "invalid_request",
-      "client_id must be 1-128 characters of A-Z a-z 0-9 . _ : @ | + -",
-      CLOSE_CODES.bad_request,
-    );
+    throw new ApiError("invalid_request", "client_id must be 1-128 characters of A-Z a-z 0-9 . _ : @ | + -");
   }
   return requested;
 }
@@ -161,7 +128,7 @@ function sinceSeq(raw: string | null): number | null {
   if (raw === null || raw === "") return null;
   const value = Number(raw);
   if (!/^\d{1,15}$/.test(raw) || !Number.isSafeInteger(value)) {
-    throw new Refusal("invalid_request", "since_seq must be a non-negative integer.", CLOSE_CODES.bad_request);
+    throw new ApiError("invalid_request", "since_seq must be a non-negative integer.");
   }
   return value;
 }
@@ -170,7 +137,7 @@ function sinceSeq(raw: string | null): number | null {
 export function epochParam(raw: string | null): string | null {
   if (raw === null || raw === "") return null;
   if (!/^[A-Za-z0-9]{1,64}$/.test(raw)) {
-    throw new Refusal("invalid_request", "epoch must be the value a hello frame reported.", CLOSE_CODES.bad_request);
+    throw new ApiError("invalid_request", "epoch must be the value a hello frame reported.");
   }
   return raw;
 }

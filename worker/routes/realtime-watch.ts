@@ -1,7 +1,6 @@
 import { COLLECTION_NAME } from "../../core/documents/names";
 import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
-import { CLOSE_CODES } from "../../core/protocol/close-codes";
 import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
 import {
   DEFAULT_SNAPSHOT_LIMIT,
@@ -12,7 +11,7 @@ import {
 } from "../../core/protocol/watcher";
 import { formatFilter, parseListFilter } from "../../core/query";
 import { getCollectionSettings } from "../../data/documents/collection-settings";
-import { Refusal, type SocketCaller } from "./realtime-upgrade";
+import type { SocketCaller } from "./realtime-upgrade";
 
 /**
  * Query parameters of a watcher upgrade that are not filters: credentials, the client id, the
@@ -24,10 +23,9 @@ const CONNECTION_PARAMS = ["api_key", "access_token", "client_id", "since_seq", 
 /** Refuses a collection name that cannot exist, before credentials are looked at. */
 export function checkWatchedCollection(collection: string): void {
   if (!COLLECTION_NAME.test(collection)) {
-    throw new Refusal(
+    throw new ApiError(
       "invalid_collection",
       `"${collection.slice(0, 100)}" is not a collection name: a letter, then letters, digits, _ or - (at most 64).`,
-      CLOSE_CODES.invalid_channel,
     );
   }
 }
@@ -43,19 +41,17 @@ export async function openWatcher(env: Env, collection: string, caller: SocketCa
   if (auth.kind !== "secret") {
     const { rules } = await getCollectionSettings(env.DB, auth.projectId, collection);
     if (!rules.read) {
-      throw new Refusal(
+      throw new ApiError(
         "forbidden",
         `Collection "${collection}" has no read rule, so only secret keys may watch it. Set one with PUT /v1/collections/${collection}/rules (secret key).`,
-        CLOSE_CODES.forbidden,
         { collection, operation: "read" },
       );
     }
   }
   if (JSON.stringify(auth.claims).length > MAX_WATCH_CLAIMS_BYTES) {
-    throw new Refusal(
+    throw new ApiError(
       "invalid_request",
       `The token's claims are larger than the ${MAX_WATCH_CLAIMS_BYTES} bytes a watcher keeps per connection; mint a token with fewer claims.`,
-      CLOSE_CODES.bad_request,
     );
   }
   const extra: WatchConnect = {
@@ -75,29 +71,24 @@ export async function openWatcher(env: Env, collection: string, caller: SocketCa
 function watchFilter(query: URLSearchParams): string | null {
   const filterQuery = new URLSearchParams(query);
   for (const name of CONNECTION_PARAMS) filterQuery.delete(name);
-  try {
-    const node = parseListFilter(filterQuery);
-    return node.kind === "const" && node.value ? null : formatFilter(node);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    throw new Refusal("invalid_filter", error.message, CLOSE_CODES.bad_request, error.details);
-  }
+  // A bad filter throws `invalid_filter`, which refuses the socket (close code 4000).
+  const node = parseListFilter(filterQuery);
+  return node.kind === "const" && node.value ? null : formatFilter(node);
 }
 
 function snapshotParam(raw: string | null): boolean {
   if (raw === null || raw === "false" || raw === "0") return false;
   if (raw === "" || raw === "true" || raw === "1") return true;
-  throw new Refusal("invalid_request", "snapshot must be true or false.", CLOSE_CODES.bad_request);
+  throw new ApiError("invalid_request", "snapshot must be true or false.");
 }
 
 function limitParam(raw: string | null): number {
   if (raw === null || raw === "") return DEFAULT_SNAPSHOT_LIMIT;
   const value = Number(raw);
   if (!/^\d{1,6}$/.test(raw) || value < 1 || value > MAX_SNAPSHOT_LIMIT) {
-    throw new Refusal(
+    throw new ApiError(
       "invalid_request",
       `limit (the snapshot's size) must be an integer from 1 to ${MAX_SNAPSHOT_LIMIT}.`,
-      CLOSE_CODES.bad_request,
     );
   }
   return value;

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
+import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
 import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
-import { CLOSE_CODES } from "../../core/protocol/close-codes";
 import { connectRequest } from "../../core/protocol/connect-params";
 import type { AppEnv } from "../app-env";
 import { channelOpsOf } from "../auth/channel-ops";
 import { checkRoomId, openRoom } from "./realtime-room";
-import { epochParam, Refusal, upgradeSocket } from "./realtime-upgrade";
+import { epochParam, upgradeSocket } from "./realtime-upgrade";
 import { checkWatchedCollection, openWatcher } from "./realtime-watch";
 
 /**
@@ -24,19 +24,14 @@ export const realtimeRoutes = new Hono<AppEnv>()
     return upgradeSocket(c, {
       check() {
         const problem = channelNameProblem(name);
-        if (problem) throw new Refusal("invalid_channel", problem, CLOSE_CODES.invalid_channel);
+        if (problem) throw new ApiError("invalid_channel", problem);
       },
       async open({ auth, query, params }) {
         const ops = channelOpsOf(auth, name);
         if ((ops & OP_BITS.subscribe) === 0) {
-          throw new Refusal(
-            "forbidden",
-            `These credentials may not subscribe to channel "${name}".`,
-            CLOSE_CODES.forbidden,
-            {
-              capability: "subscribe",
-            },
-          );
+          throw new ApiError("forbidden", `These credentials may not subscribe to channel "${name}".`, {
+            capability: "subscribe",
+          });
         }
         const stub = c.env.CHANNEL.get(c.env.CHANNEL.idFromName(channelObjectName(auth.projectId, name)));
         return stub.fetch(connectRequest({ ...params, name, ops, epoch: epochParam(query.get("epoch")) }));
