@@ -2,8 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { FileRecord } from "../../core/files/wire";
 import { objectKey } from "../../data/files/object-key";
-import { api, errorOf } from "./helpers";
 import { bytes, credentials, download, objectPath, storageProject, upload } from "./files-helpers";
+import { api, errorOf } from "./helpers";
 
 describe("files: upload and download by path", () => {
   it("uploads, answers the record, downloads the same bytes with the headers", async () => {
@@ -23,7 +23,9 @@ describe("files: upload and download by path", () => {
       metadata: { owner: "ann" },
       uploaded_by: null,
     });
-    expect(file.url).toBe(`https://flarebase.test/v1/storage/buckets/files/objects/docs/report.bin?project=${project.id}`);
+    expect(file.url).toBe(
+      `https://flarebase.test/v1/storage/buckets/files/objects/docs/report.bin?project=${project.id}`,
+    );
     expect(put.headers.get("ETag")).toBe(`"${file.etag}"`);
 
     const got = await download(secret, "files", "docs/report.bin");
@@ -35,7 +37,9 @@ describe("files: upload and download by path", () => {
     expect(got.headers.get("X-Content-Type-Options")).toBe("nosniff");
     expect(got.headers.get("Content-Security-Policy")).toBe("sandbox");
     expect(got.headers.get("Cache-Control")).toBe("private, no-cache");
-    expect(got.headers.get("Last-Modified")).toBe(new Date(Math.floor(Date.parse(file.updated_at) / 1000) * 1000).toUTCString());
+    expect(got.headers.get("Last-Modified")).toBe(
+      new Date(Math.floor(Date.parse(file.updated_at) / 1000) * 1000).toUTCString(),
+    );
     expect(got.headers.get("Content-Disposition")).toMatch(/^inline; filename="report.bin"/);
 
     const head = await api(objectPath("files", "docs/report.bin"), { method: "HEAD", headers: credentials(secret) });
@@ -134,11 +138,14 @@ describe("files: upload and download by path", () => {
 
   it("lists with prefix, folders and a cursor", async () => {
     const { secret } = await storageProject();
-    for (const path of ["a/1.txt", "a/2.txt", "a/b/3.txt", "c.txt", "d/4.txt"]) await upload(secret, "files", path, "x");
+    for (const path of ["a/1.txt", "a/2.txt", "a/b/3.txt", "c.txt", "d/4.txt"])
+      await upload(secret, "files", path, "x");
     const list = async (query: string) =>
-      (await (
-        await api(`/v1/storage/buckets/files/objects?${query}`, { headers: credentials(secret) })
-      ).json()) as { items: FileRecord[]; folders: { prefix: string }[]; next_cursor: string | null };
+      (await (await api(`/v1/storage/buckets/files/objects?${query}`, { headers: credentials(secret) })).json()) as {
+        items: FileRecord[];
+        folders: { prefix: string }[];
+        next_cursor: string | null;
+      };
     const all = await list("");
     expect(all.items.map((f) => f.path)).toEqual(["a/1.txt", "a/2.txt", "a/b/3.txt", "c.txt", "d/4.txt"]);
     const root = await list("delimiter=/");
