@@ -1,5 +1,4 @@
 import type { ErrorCode } from "../core/errors.js";
-import type { RealtimeErrorCode } from "../core/protocol/channel.js";
 
 /**
  * Error codes the SDK sets itself, when there is no server answer to take a code from:
@@ -20,11 +19,10 @@ export type ClientErrorCode = "network_error" | "timeout" | "aborted" | "invalid
 export type ServerErrorCode = ErrorCode;
 
 /**
- * Codes a realtime server sends in its `error` frames (durable-objects/protocol.ts
- * `REALTIME_ERROR_CODES`, documented in docs/protocol.md): a rejected publish, presence or history
- * call, or the reason a connection was refused or closed.
+ * The codes of realtime `error` frames: the same one list as {@link ServerErrorCode} (REST and
+ * realtime share it), under the name earlier versions exported.
  */
-export type { RealtimeErrorCode };
+export type RealtimeErrorCode = ServerErrorCode;
 
 /**
  * Codes the SDK's realtime sockets set themselves (besides `network_error`, `timeout` and
@@ -38,12 +36,7 @@ export type { RealtimeErrorCode };
 export type RealtimeClientErrorCode = "connection_lost" | "closed" | "failed" | "queue_full" | "not_supported";
 
 /** Any code a {@link FlarebaseError} can carry. */
-export type FlarebaseErrorCode =
-  | ServerErrorCode
-  | ClientErrorCode
-  | RealtimeErrorCode
-  | RealtimeClientErrorCode
-  | (string & {});
+export type FlarebaseErrorCode = ServerErrorCode | ClientErrorCode | RealtimeClientErrorCode | (string & {});
 
 /** What a {@link FlarebaseError} is built from. */
 export interface FlarebaseErrorInit {

@@ -36,6 +36,7 @@ export type {
   RoomJoinedEvent,
   RoomOptions,
   RoomRemovedEvent,
+  RoomRemoveResult,
   RoomSendResult,
   RoomSettings,
   RoomStateSnapshot,

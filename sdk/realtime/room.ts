@@ -4,6 +4,7 @@ import type {
   ChatMessage,
   DeltaFrame,
   Participant,
+  RoomAckFrame,
   RoomCreateOptions,
   RoomHelloFrame,
   RoomInfo,
@@ -97,6 +98,9 @@ export interface RoomSendResult {
   /** True when the room had this id already (a resend): seq and timestamp are the original ones. */
   duplicate: boolean;
 }
+
+/** What removing a participant resolves to: who, and whether they were in the room then. */
+export type RoomRemoveResult = Required<Pick<RoomAckFrame, "user_id" | "present">>;
 
 /** What a state update resolves to: the version it made. */
 export interface StateUpdateResult {
@@ -368,11 +372,14 @@ export class Room {
 
   /**
    * Owner only: removes a participant (every connection of theirs); they cannot join again.
+   * Resolves with who was removed and whether they were in the room at that moment.
    *
    * @throws {FlarebaseError} `forbidden` for anyone but the owner, `invalid_request` for the owner.
    */
-  async remove(userId: string, reason?: string): Promise<void> {
-    await this.#request({ type: "remove", user_id: userId, reason });
+  async remove(userId: string, reason?: string): Promise<RoomRemoveResult> {
+    const reply = await this.#request({ type: "remove", user_id: userId, reason });
+    if (reply.type !== "ack") throw new TypeError(`Unexpected ${reply.type} reply to remove.`);
+    return { user_id: reply.user_id ?? userId, present: reply.present ?? false };
   }
 
   /**

@@ -1,12 +1,6 @@
-import type {
-  ChannelServerFrame,
-  ConnectionLimits,
-  ErrorFrame,
-  HelloFrame,
-  RealtimeErrorCode,
-} from "../../core/protocol/channel.js";
+import type { ChannelServerFrame, ConnectionLimits, ErrorFrame, HelloFrame } from "../../core/protocol/channel.js";
 import type { Credentials, WebSocketConstructor } from "../client.js";
-import { type ClientErrorCode, FlarebaseError, type RealtimeClientErrorCode } from "../errors.js";
+import { type ClientErrorCode, FlarebaseError, type RealtimeClientErrorCode, type ServerErrorCode } from "../errors.js";
 import { CLOSE, DEFAULT_RECONNECT, endingCloseCode, type ReconnectOptions, reactionTo, retryDelay } from "./policy.js";
 
 /** Mirrors the server's constants (durable-objects/protocol.ts); the SDK carries no server code. */
@@ -511,7 +505,7 @@ export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, 
   }
 
   #error(
-    code: RealtimeErrorCode | RealtimeClientErrorCode | ClientErrorCode,
+    code: ServerErrorCode | RealtimeClientErrorCode | ClientErrorCode,
     message: string,
     cause?: unknown,
     details?: unknown,
