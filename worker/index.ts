@@ -6,6 +6,7 @@ import { ApiError } from "../core/errors";
 import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS } from "../core/protocol/tus";
 import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./error-handler";
+import type { AppRoute } from "./openapi/document";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { batchRoutes } from "./routes/batch";
@@ -13,10 +14,12 @@ import { channelRoutes } from "./routes/channels";
 import { adminCollectionRoutes, collectionSettingsRoutes } from "./routes/collections-admin";
 import { documentRoutes } from "./routes/documents";
 import { healthRoutes } from "./routes/health";
+import { openApiRoutes } from "./routes/openapi";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
 import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from "./routes/storage";
 import { adminStorageRoutes } from "./routes/storage-buckets";
+import { sweepStorage } from "./routes/storage-sweep";
 import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
 
 export { ChannelObject } from "../durable-objects/channel/channel";
@@ -66,6 +69,11 @@ const app = new Hono<AppEnv>()
     STREAMED_BODY_PATHS.some((path) => path.test(c.req.path)) ? next() : jsonBodyLimit(c, next),
   )
   .route("/health", healthRoutes)
+  // The document describes the whole app, this route included; it is built on first request.
+  .route(
+    "/openapi.json",
+    openApiRoutes((): readonly AppRoute[] => app.routes),
+  )
   .route("/v1/admin", adminRoutes)
   .route("/v1/admin", adminCollectionRoutes)
   .route("/v1/auth", authRoutes)
@@ -83,4 +91,8 @@ const app = new Hono<AppEnv>()
 
 export type App = typeof app;
 
-export default app satisfies ExportedHandler<Env>;
+export default {
+  fetch: app.fetch,
+  // Hourly (wrangler.toml [triggers]): removes file bytes no row names any more.
+  scheduled: async (_controller, env, ctx) => ctx.waitUntil(sweepStorage(env)),
+} satisfies ExportedHandler<Env>;

@@ -4,7 +4,12 @@ import { ApiError } from "../core/errors";
 import { describeIssues } from "../core/issues";
 import type { AppEnv } from "./app-env";
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+/**
+ * Validates one part of a request (`what` names it in the message: "path parameters").
+ *
+ * @throws {ApiError} `invalid_request`, with each issue and its path in `details.issues`.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new ApiError("invalid_request", `Invalid ${what}.`, { issues: describeIssues(result.error) });
@@ -29,15 +34,15 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
       throw new ApiError("invalid_json", `The request body is not valid JSON: ${(error as Error).message}`);
     }
   }
-  return parseWith(schema, value, "request body");
+  return parseInput(schema, value, "request body");
 }
 
 /** Validates the query string (single values; repeated keys keep the last). */
 export function readQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
-  return parseWith(schema, c.req.query(), "query parameters");
+  return parseInput(schema, c.req.query(), "query parameters");
 }
 
 /** Validates the path parameters of the matched route. */
 export function readParams<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
-  return parseWith(schema, c.req.param(), "path parameters");
+  return parseInput(schema, c.req.param(), "path parameters");
 }

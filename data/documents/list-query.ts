@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { DEFAULT_PAGE_SIZE, MAX_OFFSET, MAX_PAGE_SIZE } from "../../core/documents/limits";
 import { ApiError } from "../../core/errors";
+import { describeIssues } from "../../core/issues";
 import { and, type FilterNode, parseListFilter, parseSort, type SortKey } from "../../core/query";
 import { compileFilter } from "../query";
 import type { CollectionAccess } from "./access";
@@ -32,56 +34,73 @@ export interface ListPage {
   total?: number;
 }
 
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
-  const text = params.get(name);
-  if (text === null || text === "") return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ApiError(
-      "invalid_request",
-      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}.`,
-      {
-        param: name,
-        min,
-        max,
-      },
-    );
-  }
-  return value;
+/** An integer query parameter from `min` to `max`; absent or empty means `fallback`. */
+function intParam(name: string, fallback: number, min: number, max: number) {
+  const error = `${name} must be an integer from ${min} to ${max}.`;
+  return z
+    .union([z.literal(""), z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error })], {
+      error,
+    })
+    .optional()
+    .transform((value) => (value === undefined || value === "" ? fallback : value));
 }
+
+/**
+ * The query parameters of a list that are not field filters (every other parameter filters on a
+ * field: docs/filter-language.md). Declared once, for `GET …/documents` and its OpenAPI entry.
+ */
+export const ListQuery = z.looseObject({
+  filter: z.string().optional().meta({ description: "A filter expression (docs/filter-language.md)." }),
+  sort: z.string().optional().meta({ description: "Comma-separated fields, `-` for descending: `-created_at,name`." }),
+  order: z
+    .enum(["asc", "desc"], { error: (issue) => `order must be asc or desc, got ${JSON.stringify(issue.input)}.` })
+    .optional()
+    .meta({ description: "The direction of a `sort` without signs." }),
+  limit: intParam("limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+  offset: intParam("offset", 0, 0, MAX_OFFSET),
+  cursor: z.string().optional().meta({ description: "`next_cursor` of the previous page (not with `offset`)." }),
+  select: z.string().optional().meta({ description: "Comma-separated data fields to return." }),
+  exclude: z.string().optional().meta({ description: "Comma-separated data fields to leave out." }),
+  total: z.string().optional().meta({ description: "`true` or `1` adds `total`, the count of every match." }),
+});
 
 /**
  * Reads a list's query string: the filter (`filter=` expression AND parameter filters), `sort`
  * (+ Cocobase's `order`), `limit`, `offset`, `cursor`, `select`, `exclude`, `total`.
  *
- * @throws {ApiError} `invalid_filter` for the filter or the sort; `invalid_request` for the rest.
+ * @throws {ApiError} `invalid_filter` for the filter or the sort; `invalid_request` for the rest
+ * (`details.issues`, as for any invalid query).
  */
 export function parseListOptions(params: URLSearchParams): ListOptions {
-  const order = params.get("order");
-  if (order !== null && order !== "asc" && order !== "desc") {
-    throw new ApiError("invalid_request", `order must be asc or desc, got ${JSON.stringify(order)}.`, {
-      param: "order",
-    });
+  const parsed = ListQuery.safeParse(firstValues(params));
+  if (!parsed.success) {
+    throw new ApiError("invalid_request", "Invalid query parameters.", { issues: describeIssues(parsed.error) });
   }
-  const cursor = params.get("cursor") || null;
-  const offset = intParam(params, "offset", 0, 0, MAX_OFFSET);
+  const { order, limit, offset, total } = parsed.data;
+  const cursor = parsed.data.cursor || null;
   if (cursor !== null && offset > 0) {
     throw new ApiError(
       "invalid_request",
       "Use either cursor or offset, not both: the cursor already says where the page starts.",
     );
   }
-  const total = params.get("total");
   return {
     filter: parseListFilter(params),
-    sort: parseSort(params.get("sort") ?? "", order ?? "asc"),
-    limit: intParam(params, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
+    sort: parseSort(parsed.data.sort ?? "", order ?? "asc"),
+    limit,
     offset,
     cursor,
     select: parseProjection(params, "select"),
     exclude: parseProjection(params, "exclude"),
     total: total === "true" || total === "1",
   };
+}
+
+/** Each parameter's first value, as `URLSearchParams.get` (and Hono's `c.req.query()`) read it. */
+function firstValues(params: URLSearchParams): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of params) values[name] ??= value;
+  return values;
 }
 
 /**

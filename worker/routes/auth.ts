@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { UserTokenSchema, WhoAmISchema } from "../../core/rest/auth";
 import type { AppEnv } from "../app-env";
-import { requireAuth, requireSecretKey } from "../auth/auth-context";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, mintToken, RESERVED_CLAIMS } from "../auth/tokens";
-import { readJson } from "../validation";
+import { route } from "../openapi/route";
 
 const MAX_CLAIMS_BYTES = 4096;
 
@@ -24,14 +24,32 @@ const TokenRequest = z.object({
 
 /** `/v1/auth`: user tokens. */
 export const authRoutes = new Hono<AppEnv>()
-  /** A server holding a secret key mints a token for one of its users (apps with their own auth). */
-  .post("/token", requireAuth, requireSecretKey, async (c) => {
-    const body = await readJson(c, TokenRequest);
-    return c.json(await mintToken(c.env.DB, c.var.auth.projectId, body, body.ttl_seconds), 201);
-  })
+  .post(
+    "/token",
+    route({
+      summary: "Mint a user token",
+      description: "A server holding a secret key mints a token for one of its users (apps with their own auth).",
+      auth: "secret",
+      body: TokenRequest,
+      responses: { 201: { description: "The token (HS256, bound to the project).", body: UserTokenSchema } },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      return c.json(await mintToken(c.env.DB, c.var.auth.projectId, body, body.ttl_seconds), 201);
+    },
+  )
 
-  /** Who am I: the auth context the server resolved for these credentials. */
-  .get("/me", requireAuth, (c) => {
-    const { projectId, kind, userId, role, claims } = c.var.auth;
-    return c.json({ project_id: projectId, kind, user_id: userId, role, claims });
-  });
+  .get(
+    "/me",
+    route({
+      summary: "Who am I",
+      auth: "project",
+      responses: {
+        200: { description: "The auth context the server resolved for these credentials.", body: WhoAmISchema },
+      },
+    }),
+    (c) => {
+      const { projectId, kind, userId, role, claims } = c.var.auth;
+      return c.json({ project_id: projectId, kind, user_id: userId, role, claims });
+    },
+  );

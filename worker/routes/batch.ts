@@ -1,5 +1,6 @@
 import { type Context, Hono } from "hono";
 import { CollectionParams } from "../../core/documents/names";
+import { BatchResultsSchema } from "../../core/documents/wire-schemas";
 import { CollectionAccess } from "../../data/documents/access";
 import {
   BatchBody,
@@ -12,9 +13,11 @@ import {
 import type { WriteOp } from "../../data/documents/write-ops";
 import { commitWrites } from "../../data/documents/writes";
 import type { AppEnv } from "../app-env";
-import { requireAuth } from "../auth/auth-context";
 import { afterCommit } from "../documents/after-commit";
-import { readJson, readParams } from "../validation";
+import { route } from "../openapi/route";
+
+/** What one failing operation fails the whole batch with. */
+const BATCH_ERRORS = ["forbidden", "not_found", "conflict"] as const;
 
 /** Commits a batch atomically and answers with one result per operation, in order. */
 async function commitBatch(c: Context<AppEnv>, ops: WriteOp[]) {
@@ -39,21 +42,42 @@ async function commitBatch(c: Context<AppEnv>, ops: WriteOp[]) {
  * operation is checked against its collection's rules as if it were sent alone.
  */
 export const batchRoutes = new Hono<AppEnv>()
-  /** `POST /v1/batch`: operations across collections, each naming its collection. */
-  .post("/batch", requireAuth, async (c) => {
-    const body = await readJson(c, BatchBody);
-    return commitBatch(
-      c,
-      parseOperations(body.operations, CrossOperation).map((op) => toWriteOp(op, op.collection)),
-    );
-  })
+  .post(
+    "/batch",
+    route({
+      summary: "Commit a batch across collections",
+      description: "Each operation names its collection; all commit, or none does.",
+      auth: "project",
+      body: BatchBody,
+      responses: { 200: { description: "One result per operation, in order.", body: BatchResultsSchema } },
+      errors: BATCH_ERRORS,
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      return commitBatch(
+        c,
+        parseOperations(body.operations, CrossOperation).map((op) => toWriteOp(op, op.collection)),
+      );
+    },
+  )
 
-  /** `POST /v1/collections/:collection/batch`: operations on one collection. */
-  .post("/collections/:collection/batch", requireAuth, async (c) => {
-    const { collection } = readParams(c, CollectionParams);
-    const body = await readJson(c, BatchBody);
-    return commitBatch(
-      c,
-      parseOperations(body.operations, CollectionOperation, collection).map((op) => toWriteOp(op, collection)),
-    );
-  });
+  .post(
+    "/collections/:collection/batch",
+    route({
+      summary: "Commit a batch on one collection",
+      description: "All operations commit, or none does.",
+      auth: "project",
+      params: CollectionParams,
+      body: BatchBody,
+      responses: { 200: { description: "One result per operation, in order.", body: BatchResultsSchema } },
+      errors: BATCH_ERRORS,
+    }),
+    async (c) => {
+      const { collection } = c.req.valid("param");
+      const body = c.req.valid("json");
+      return commitBatch(
+        c,
+        parseOperations(body.operations, CollectionOperation, collection).map((op) => toWriteOp(op, collection)),
+      );
+    },
+  );

@@ -3,7 +3,12 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
-import { type CapabilityOp, CLIENT_ID_PATTERN, MessageIdSchema } from "../../core/protocol/channel";
+import {
+  type CapabilityOp,
+  CHANNEL_NAME_PATTERN,
+  CLIENT_ID_PATTERN,
+  MessageIdSchema,
+} from "../../core/protocol/channel";
 import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
 import { MessagePageSchema, PresencePageSchema, PublishResultSchema } from "../../core/rest/realtime";
 import type { AppEnv } from "../app-env";
