@@ -5,10 +5,11 @@ const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * A room's tunables beyond the socket hub's limits: history on join, participant default, state
- * size, and its life cycle. Every room starts with {@link DEFAULT_ROOM_SETTINGS}; its own overrides
- * (the `configureRoom` RPC) are kept in its storage.
+ * size, and its life cycle. Every room starts with {@link DEFAULT_ROOM_CONFIG}; its own overrides
+ * (the `configureRoom` RPC) are kept in its storage. Not the SDK's `RoomSettings`, which are the
+ * fields a client creates a room with (title, visibility, ...).
  */
-export const RoomSettings = z.object({
+export const RoomConfig = z.object({
   /** Recent messages a joiner receives in its hello (a client may ask for fewer or more, up to 500). */
   history_on_join: z.number().int().min(0).max(500),
   /** `max_participants` of a room created without one. */
@@ -38,12 +39,12 @@ export const RoomSettings = z.object({
     .min(0)
     .max(3600 * 1000),
 });
-export type RoomSettings = z.infer<typeof RoomSettings>;
+export type RoomConfig = z.infer<typeof RoomConfig>;
 
-export const RoomSettingsPatch = RoomSettings.partial();
-export type RoomSettingsPatch = z.infer<typeof RoomSettingsPatch>;
+export const RoomConfigPatch = RoomConfig.partial();
+export type RoomConfigPatch = z.infer<typeof RoomConfigPatch>;
 
-export const DEFAULT_ROOM_SETTINGS: RoomSettings = {
+export const DEFAULT_ROOM_CONFIG: RoomConfig = {
   history_on_join: 50,
   default_max_participants: 100,
   max_state_bytes: 256 * 1024,

@@ -1,6 +1,6 @@
 import { type DirectoryEntry, DirectoryWriter } from "../../data/rooms/room-directory";
+import type { RoomConfig } from "./room-config";
 import { Lifecycle, NEW_LIFECYCLE, type RoomRecord, readStored } from "./room-record";
-import type { RoomSettings } from "./room-settings";
 
 /** How long a failed directory write waits before it is retried (by alarm). */
 const DIRECTORY_RETRY_MS = 10_000;
@@ -13,7 +13,7 @@ export interface LifecycleHost {
   readonly db: D1Database;
   record(): RoomRecord | null;
   participantCount(): number;
-  settings(): RoomSettings;
+  settings(): RoomConfig;
   meta(key: string): string | null;
   setMeta(key: string, value: string): void;
 }

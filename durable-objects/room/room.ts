@@ -22,10 +22,10 @@ import { type BaseClientFrame, type ReplyAndThen, randomId, SocketHub } from "..
 import { DedupWindow } from "../log/dedup";
 import { MessageLog, serializeMessage } from "../log/message-log";
 import { PresenceSet } from "../log/presence";
+import { DEFAULT_ROOM_CONFIG, RoomConfig, RoomConfigPatch } from "./room-config";
 import { deltaFrame, participantFrame, roomAckFrame, roomHelloFrame, stateFrame } from "./room-frames";
 import { RoomLifecycle } from "./room-lifecycle";
 import { type Lifecycle, RoomRecord, readStored, roomInfo } from "./room-record";
-import { DEFAULT_ROOM_SETTINGS, RoomSettings, RoomSettingsPatch } from "./room-settings";
 import { RoomState } from "./room-state";
 
 /** What a room keeps in its SQLite storage besides `hub_meta`; reopened after the storage is deleted. */
@@ -46,7 +46,7 @@ export interface RoomSnapshot {
   state: string;
   lifecycle: Lifecycle;
   listed: boolean;
-  settings: RoomSettings;
+  settings: RoomConfig;
 }
 
 /**
@@ -71,7 +71,7 @@ export class RoomObject extends SocketHub {
   #stores: Stores;
   #record: RoomRecord | null;
   #epoch: string | null;
-  #settings: RoomSettings;
+  #settings: RoomConfig;
   #life: RoomLifecycle;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -86,7 +86,7 @@ export class RoomObject extends SocketHub {
     this.#stores = this.#openStores();
     this.#record = readStored(RoomRecord, this.meta("room"));
     this.#epoch = this.meta("epoch");
-    this.#settings = { ...DEFAULT_ROOM_SETTINGS, ...readStored(RoomSettingsPatch, this.meta("room_settings")) };
+    this.#settings = { ...DEFAULT_ROOM_CONFIG, ...readStored(RoomConfigPatch, this.meta("room_settings")) };
     this.#life = this.#newLifecycle();
     this.#life.noticeVanishedParticipants();
   }
@@ -94,9 +94,9 @@ export class RoomObject extends SocketHub {
   // ===== RPC (diagnostics, operators and tests)
 
   /** Overrides some of this room's settings (kept in its storage) and returns those now in force. */
-  configureRoom(patch: RoomSettingsPatch): RoomSettings {
-    const stored = { ...readStored(RoomSettingsPatch, this.meta("room_settings")), ...RoomSettingsPatch.parse(patch) };
-    this.#settings = RoomSettings.parse({ ...DEFAULT_ROOM_SETTINGS, ...stored });
+  configureRoom(patch: RoomConfigPatch): RoomConfig {
+    const stored = { ...readStored(RoomConfigPatch, this.meta("room_settings")), ...RoomConfigPatch.parse(patch) };
+    this.#settings = RoomConfig.parse({ ...DEFAULT_ROOM_CONFIG, ...stored });
     this.setMeta("room_settings", JSON.stringify(stored));
     this.#life.schedule();
     return this.#settings;
@@ -135,7 +135,7 @@ export class RoomObject extends SocketHub {
     this.#stores = this.#openStores();
     this.#record = null;
     this.#epoch = null;
-    this.#settings = { ...DEFAULT_ROOM_SETTINGS };
+    this.#settings = { ...DEFAULT_ROOM_CONFIG };
     this.#life = this.#newLifecycle();
   }
 
