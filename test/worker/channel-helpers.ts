@@ -1,5 +1,7 @@
 import { exports } from "cloudflare:workers";
+import type { z } from "zod";
 import type { ChannelServerFrame } from "../../core/protocol/channel";
+import { parseServerFrame, serverFrameSchemaFor } from "../strict-frames";
 
 /** How long a helper waits for a frame or a close before failing with what it was waiting for. */
 const WAIT_MS = 5000;
@@ -19,7 +21,9 @@ export interface ConnectOptions {
  * A client socket for tests: every frame it receives is queued, and `next` takes them in order,
  * waiting (with a timeout) for one that has not arrived yet. Raw text is kept too, for tests about
  * exact bytes (the heartbeat). `ServerFrame` is the protocol's union of server frames (a channel's
- * by default).
+ * by default), and `schema` its zod union: every received frame is parsed strictly against it
+ * (test/strict-frames.ts), and a frame that does not match fails the next call that waits on the
+ * socket (and `close`), so a drifting frame fails the test that received it.
  */
 export class TestSocket<ServerFrame extends { type: string } = ChannelServerFrame> {
   readonly raw: string[] = [];
@@ -27,10 +31,12 @@ export class TestSocket<ServerFrame extends { type: string } = ChannelServerFram
   #waiters: (() => void)[] = [];
   #closed: Promise<{ code: number; reason: string }>;
   #nextRef = 1;
+  #violation: Error | null = null;
 
   constructor(
     readonly ws: WebSocket,
     readonly response: Response,
+    readonly schema: z.ZodType<{ type: string }>,
   ) {
     ws.accept();
     this.#closed = new Promise((resolve) => {
@@ -42,6 +48,11 @@ export class TestSocket<ServerFrame extends { type: string } = ChannelServerFram
     ws.addEventListener("message", (event) => {
       const text = typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data as ArrayBuffer);
       this.raw.push(text);
+      try {
+        parseServerFrame(schema, text);
+      } catch (error) {
+        this.#violation ??= error as Error;
+      }
       this.#queue.push(JSON.parse(text) as Frame<ServerFrame>);
       this.#wake();
     });
@@ -54,6 +65,7 @@ export class TestSocket<ServerFrame extends { type: string } = ChannelServerFram
   ): Promise<Extract<Frame<ServerFrame>, { type: T }>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      this.#checkFrames();
       const index =
         type === undefined ? (this.#queue.length > 0 ? 0 : -1) : this.#queue.findIndex((f) => f.type === type);
       if (index >= 0) return this.#queue.splice(index, 1)[0] as Extract<Frame<ServerFrame>, { type: T }>;
@@ -94,6 +106,7 @@ export class TestSocket<ServerFrame extends { type: string } = ChannelServerFram
   async reply(ref: number, timeoutMs = WAIT_MS): Promise<Frame<ServerFrame>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      this.#checkFrames();
       const index = this.#queue.findIndex((f) => "ref" in f && f.ref === ref);
       if (index >= 0) return this.#queue.splice(index, 1)[0] as Frame<ServerFrame>;
       const left = deadline - Date.now();
@@ -116,7 +129,10 @@ export class TestSocket<ServerFrame extends { type: string } = ChannelServerFram
   /** Resolves with the close code and reason (fails after the timeout). */
   closed(timeoutMs = WAIT_MS): Promise<{ code: number; reason: string }> {
     return Promise.race([
-      this.#closed,
+      this.#closed.then((closed) => {
+        this.#checkFrames();
+        return closed;
+      }),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error("Timed out waiting for close")), timeoutMs)),
     ]);
   }
@@ -131,12 +147,19 @@ export class TestSocket<ServerFrame extends { type: string } = ChannelServerFram
     return items;
   }
 
+  /** Closes the socket; throws if any frame it received did not match its schema. */
   close(code = 1000): void {
     try {
       this.ws.close(code, "test done");
     } catch {
       // Already closed.
     }
+    this.#checkFrames();
+  }
+
+  /** Throws the first schema violation among the frames received so far. */
+  #checkFrames(): void {
+    if (this.#violation) throw this.#violation;
   }
 
   #wake(): void {
@@ -164,11 +187,12 @@ export async function connectRealtime<ServerFrame extends { type: string } = Cha
   const headers = new Headers({ Upgrade: "websocket", ...options.headers });
   if (options.protocols) headers.set("Sec-WebSocket-Protocol", options.protocols.join(", "));
   const qs = query.size > 0 ? `?${query}` : "";
-  const response = await exports.default.fetch(`https://flarebase.test/v1/realtime/${path}${qs}`, { headers });
+  const url = `https://flarebase.test/v1/realtime/${path}${qs}`;
+  const response = await exports.default.fetch(url, { headers });
   if (!response.webSocket) {
     throw new Error(`Upgrade refused: ${response.status} ${await response.text()}`);
   }
-  return new TestSocket<ServerFrame>(response.webSocket, response);
+  return new TestSocket<ServerFrame>(response.webSocket, response, serverFrameSchemaFor(url));
 }
 
 /** Connects and takes the hello frame. */

@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import type { WatchEvent, WatcherServerFrame } from "../../core/protocol/watcher";
+import { type WatchEvent, WatcherServerFrame } from "../../core/protocol/watcher";
 import { type ConnectOptions, TestSocket } from "./channel-helpers";
 import { as, expectStatus } from "./documents-helpers";
 import type { TestProject } from "./helpers";
@@ -40,7 +40,7 @@ export async function connectWatcher(
     { headers },
   );
   if (!response.webSocket) throw new Error(`Upgrade refused: ${response.status} ${await response.text()}`);
-  return new TestSocket<WatcherServerFrame>(response.webSocket, response);
+  return new TestSocket<WatcherServerFrame>(response.webSocket, response, WatcherServerFrame);
 }
 
 /** Connects and waits until the subscription follows the live stream (its first `synced`). */
@@ -77,13 +77,19 @@ export async function syncEvents(socket: WatcherSocket, ref: number): Promise<{ 
   }
 }
 
-/** Reads `snapshot` frames up to the `snapshot_end` (past the hello), applying them in order. */
-export async function readSnapshot(socket: WatcherSocket) {
+/**
+ * Reads `snapshot` frames up to the `snapshot_end` (past the hello), applying them in order.
+ * `onFirstFrame` runs when the first `snapshot` frame arrives: the snapshot's first page was read.
+ */
+export async function readSnapshot(socket: WatcherSocket, onFirstFrame?: () => void) {
   const documents = new Map<string, Record<string, unknown>>();
+  let first = true;
   for (;;) {
     const frame = await socket.next();
     if (frame.type === "hello") continue;
     if (frame.type === "snapshot") {
+      if (first) onFirstFrame?.();
+      first = false;
       for (const item of frame.items) documents.set(item.id, item.data);
       for (const id of frame.removed ?? []) documents.delete(id);
     } else if (frame.type === "snapshot_end") {
