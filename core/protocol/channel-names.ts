@@ -1,4 +1,4 @@
-import { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN } from "./channel";
+import { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN } from "./identifiers";
 
 /**
  * Why `name` cannot be a channel, or null when it can. Names are 1-255 characters of

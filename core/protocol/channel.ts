@@ -12,44 +12,19 @@
 import { z } from "zod";
 import { ERROR_CODE_NAMES } from "../errors";
 
-/** The envelope version this server speaks. A frame with another `v` gets `unsupported_version`. */
-export const PROTOCOL_VERSION = 1;
+import { PROTOCOL_VERSION } from "./envelope";
+import { MESSAGE_ID_PATTERN } from "./identifiers";
 
-/**
- * How every serialized frame starts: the envelope's version, then the `type` (a JSON string).
- * Frames built by concatenation start with it, so the version is written in one place.
- */
-export const FRAME_PREFIX = `{"v":${PROTOCOL_VERSION},"type":`;
-
-/**
- * The WebSocket subprotocol a client offers (and the server echoes) to say it speaks this
- * protocol. Browsers cannot set headers on a WebSocket, so credentials can travel as a second
- * offered subprotocol: `flarebase.key.<pk_…>` or `flarebase.token.<jwt>`; the server never echoes those.
- */
-export const SUBPROTOCOL = "flarebase.v1";
-export const SUBPROTOCOL_KEY_PREFIX = "flarebase.key.";
-export const SUBPROTOCOL_TOKEN_PREFIX = "flarebase.token.";
-
-/**
- * The heartbeat. The server registers this exact pair with `setWebSocketAutoResponse`, so the
- * runtime answers it without waking a hibernating object; it must therefore be byte-for-byte
- * this string (no `ref`, no spaces). A ping with a `ref` is a normal request and gets a `pong`
- * with the same `ref`.
- */
-export const HEARTBEAT_PING = `${FRAME_PREFIX}"ping"}`;
-export const HEARTBEAT_PONG = `${FRAME_PREFIX}"pong"}`;
-
-/** Channel names: what `GET /v1/realtime/channels/:name` and the REST routes accept. */
-export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
-
-/** The reserved channel every client of a project can reach: project-wide announcements. */
-export const BROADCAST_CHANNEL = "_broadcast";
-
-/** Client-assigned message ids: short, opaque, URL-safe. The SDK uses `<base36 time>-<random>`. */
-export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** Client ids: the user id for tokens, or what a key-authenticated client calls itself. */
-export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._:@|+-]{1,128}$/;
+export {
+  FRAME_PREFIX,
+  HEARTBEAT_PING,
+  HEARTBEAT_PONG,
+  PROTOCOL_VERSION,
+  SUBPROTOCOL,
+  SUBPROTOCOL_KEY_PREFIX,
+  SUBPROTOCOL_TOKEN_PREFIX,
+} from "./envelope";
+export { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN, CLIENT_ID_PATTERN, MESSAGE_ID_PATTERN } from "./identifiers";
 
 /** What a connection may do on a channel. `subscribe` is needed to connect at all. */
 export const CAPABILITY_OPS = ["subscribe", "publish", "presence", "history"] as const;

@@ -3,7 +3,8 @@
  * a client should have. Every close is preceded by an `error` frame saying why (except a normal
  * 1000), so browsers, which cannot read an HTTP status on a failed upgrade, still learn the cause.
  *
- * The SDK mirrors these numbers in its own table checked against this type at compile time.
+ * The SDK imports this table as it is (plain numbers, no zod), so its reactions to each close
+ * (sdk/realtime/policy.ts) always follow these numbers.
  */
 export const CLOSE_CODES = {
   /** Clean close by either side. */

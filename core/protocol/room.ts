@@ -1,7 +1,7 @@
 /**
  * The room protocol: what a client sends to a room and what a room sends back, as zod schemas.
  * It shares the envelope, the heartbeat, `ref`s, errors, resume and history pages with channels
- * (protocol.ts); this file adds only what is a room's. The SDK imports its types with
+ * (channel.ts); this file adds only what is a room's. The SDK imports its types with
  * `import type`. Described for people in docs/rooms.md.
  *
  * @module
@@ -22,8 +22,7 @@ import {
 } from "./channel";
 import { MAX_PATH_LENGTH } from "./room-paths";
 
-/** Room ids: what `GET /v1/realtime/rooms/:id` accepts. */
-export const ROOM_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export { ROOM_ID_PATTERN } from "./identifiers";
 
 /** Largest participant count a room may be created with. */
 export const MAX_PARTICIPANTS_LIMIT = 10_000;

@@ -1,3 +1,4 @@
+import { BROADCAST_CHANNEL } from "../../core/protocol/identifiers.js";
 import type { WebSocketConstructor } from "../client.js";
 import { Channel, type ChannelMessage, type PublishResult } from "./channel.js";
 import { Emitter, type Listener, type Unsubscribe } from "./emitter.js";
@@ -5,8 +6,9 @@ import type { ReconnectOptions } from "./policy.js";
 import type { Realtime } from "./realtime.js";
 import { standaloneCore } from "./standalone.js";
 
-/** The project's reserved channel (durable-objects/protocol.ts `BROADCAST_CHANNEL`). */
-export const BROADCAST_CHANNEL = "_broadcast";
+/** The project's reserved channel. */
+export { BROADCAST_CHANNEL };
+
 /** The message name `send` publishes under; announcements from a server may use any other. */
 const BROADCAST_NAME = "broadcast";
 

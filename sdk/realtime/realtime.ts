@@ -1,4 +1,5 @@
 import type { DocumentData } from "../../core/documents/wire.js";
+import { CHANNEL_NAME_PATTERN, ROOM_ID_PATTERN } from "../../core/protocol/identifiers.js";
 import { BASE36, randomString } from "../../core/random.js";
 import type { ClientCore } from "../client.js";
 import type { Filter } from "../collection-query.js";
@@ -11,11 +12,6 @@ import { ProjectBroadcast } from "./project-broadcast.js";
 import { Room, type RoomOptions } from "./room.js";
 import { fetchRooms, type ListRoomsQuery, type RoomList } from "./room-directory.js";
 import type { RealtimeCore } from "./socket.js";
-
-/** Channel names: 1-255 of A-Z a-z 0-9 . _ : - (durable-objects/protocol.ts `CHANNEL_NAME_PATTERN`). */
-const CHANNEL_NAME = /^[A-Za-z0-9._:-]{1,255}$/;
-/** Room ids (durable-objects/room-protocol.ts `ROOM_ID_PATTERN`). */
-const ROOM_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface RealtimeOptions {
   /**
@@ -121,7 +117,7 @@ export class Realtime {
    */
   room(id: string, userId: string, userName: string, options: RoomOptions = {}): Room {
     if (this.#closed) throw new TypeError("Flarebase: this realtime client was closed.");
-    if (!ROOM_ID.test(id)) {
+    if (!ROOM_ID_PATTERN.test(id)) {
       throw new TypeError(`Flarebase: "${id}" is not a room id: use 1-128 characters of A-Z a-z 0-9 . _ : -`);
     }
     const room = new Room(
@@ -160,7 +156,7 @@ export class Realtime {
 
   #channel(name: string, options: ChannelOptions = {}): Channel {
     if (this.#closed) throw new TypeError("Flarebase: this realtime client was closed.");
-    if (!CHANNEL_NAME.test(name)) {
+    if (!CHANNEL_NAME_PATTERN.test(name)) {
       throw new TypeError(`Flarebase: "${name}" is not a channel name: use 1-255 characters of A-Z a-z 0-9 . _ : -`);
     }
     const existing = this.#channels.get(name);

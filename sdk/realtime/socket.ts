@@ -1,11 +1,13 @@
 import type { ChannelServerFrame, ConnectionLimits, ErrorFrame, HelloFrame } from "../../core/protocol/channel.js";
+import {
+  HEARTBEAT_PING,
+  SUBPROTOCOL,
+  SUBPROTOCOL_KEY_PREFIX,
+  SUBPROTOCOL_TOKEN_PREFIX,
+} from "../../core/protocol/envelope.js";
 import type { Credentials, WebSocketConstructor } from "../client.js";
 import { type ClientErrorCode, FlarebaseError, type RealtimeClientErrorCode, type ServerErrorCode } from "../errors.js";
 import { CLOSE, DEFAULT_RECONNECT, endingCloseCode, type ReconnectOptions, reactionTo, retryDelay } from "./policy.js";
-
-/** Mirrors the server's constants (durable-objects/protocol.ts); the SDK carries no server code. */
-const SUBPROTOCOL = "flarebase.v1";
-const HEARTBEAT_PING = '{"v":1,"type":"ping"}';
 
 /**
  * A socket's life: `idle` (not started), `connecting`, `connected` (hello received),
@@ -226,8 +228,8 @@ export class RealtimeSocket<Frame extends BaseServerFrame = ChannelServerFrame, 
     }
     if (generation !== this.#generation) return;
     const protocols = [SUBPROTOCOL];
-    if (credentials.token) protocols.push(`flarebase.token.${credentials.token}`);
-    else if (credentials.key) protocols.push(`flarebase.key.${credentials.key}`);
+    if (credentials.token) protocols.push(`${SUBPROTOCOL_TOKEN_PREFIX}${credentials.token}`);
+    else if (credentials.key) protocols.push(`${SUBPROTOCOL_KEY_PREFIX}${credentials.key}`);
 
     let ws: WebSocket;
     try {
