@@ -28,7 +28,8 @@ const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
  *
  * @example
  * const where = compileFilter(and(rule, filter), { column: "d.data", auth: authValues(c.get("auth")) });
- * db.prepare(`SELECT * FROM documents d WHERE d.collection_id = ? AND ${where.sql}`).bind(id, ...where.params);
+ * db.prepare(`SELECT * FROM documents d WHERE d.project_id = ? AND d.collection = ? AND ${where.sql}`)
+ *   .bind(projectId, collection, ...where.params);
  *
  * @throws {ApiError} `invalid_filter` when the fragment would need more than `ctx.maxParams`
  * bound parameters (default `MAX_SQL_PARAMS`); `Error` for a bad `ctx.column` or a hand-built AST

@@ -1,8 +1,9 @@
 /**
- * The public room directory: one D1 row per listed room (table `rooms`, migrations/0003), written
- * by the room itself and read by `GET /v1/rooms`. Rooms write on create, join, leave and close and
- * on activity at most once per interval (see durable-objects/room/room-lifecycle.ts), through a {@link DirectoryWriter}, so a busy
- * chat never writes to D1 per message.
+ * The public room directory: one D1 row per listed room (table `rooms`,
+ * migrations/0004_create_rooms.sql), written by the room itself and read by `GET /v1/rooms`. Rooms
+ * write on create, join, leave and close, and on activity at most once per interval
+ * (durable-objects/room/room-lifecycle.ts), through a {@link DirectoryWriter}, so a busy chat never
+ * writes to D1 per message.
  *
  * @module
  */
