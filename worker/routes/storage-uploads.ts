@@ -15,7 +15,7 @@ import {
 import { BASE36, randomString } from "../../core/random";
 import { FileAccess } from "../../data/files/access";
 import { requireBucket } from "../../data/files/buckets";
-import { commitFile, getFileRow } from "../../data/files/files";
+import { commitFile, fileAttributes, getFileRow } from "../../data/files/files";
 import { objectKey } from "../../data/files/object-key";
 import { assertWithinQuota } from "../../data/files/usage";
 import { MAX_UPLOAD_BYTES } from "../../durable-objects/upload/upload-plan";
@@ -27,9 +27,12 @@ import {
 } from "../../durable-objects/upload/upload-record";
 import type { AppEnv } from "../app-env";
 import { type AuthContext, requireAuth } from "../auth/auth-context";
+import { checkMetadata, contentTypeAllowed } from "./storage-upload";
 
 /** Longest `Upload-Metadata` header accepted (R2's own metadata limit, as a yardstick). */
 const MAX_METADATA_HEADER_BYTES = 8192;
+/** `Upload-Metadata` keys that name the file and its type: the others are its custom metadata. */
+const NAMING_KEYS: ReadonlySet<string> = new Set([...PATH_METADATA_KEYS, ...CONTENT_TYPE_METADATA_KEYS]);
 /** Upload ids: 24 base-36 characters (~124 bits), unguessable. */
 const UPLOAD_ID = /^[0-9a-z]{24}$/;
 
@@ -249,17 +252,20 @@ function describeFile(bucket: BucketRecord, rawMetadata: string | null, length: 
   }
   const custom: FileMetadata = {};
   for (const [key, value] of Object.entries(metadata)) {
-    if (
-      !(PATH_METADATA_KEYS as readonly string[]).includes(key) &&
-      !(CONTENT_TYPE_METADATA_KEYS as readonly string[]).includes(key)
-    ) {
-      custom[key] = value;
-    }
+    if (!NAMING_KEYS.has(key)) custom[key] = value;
   }
-  return { path: checked.path, content_type: contentType, metadata: custom, length };
+  return {
+    path: checked.path,
+    content_type: contentType,
+    metadata: checkMetadata(custom, "Upload-Metadata (besides path and content type)"),
+    length,
+  };
 }
 
-/** The bucket's create (new path) or update (existing path) rule, and the project's quota. */
+/**
+ * The bucket's create (new path) or update (existing path) rule, and the project's quota. A file
+ * the read rule hides from the caller is `not_found` to them, as with a plain upload.
+ */
 async function assertMayWrite(
   c: UploadContext,
   bucket: BucketRecord,
@@ -268,6 +274,9 @@ async function assertMayWrite(
   const auth = c.var.auth;
   const existing = await getFileRow(c.env.DB, auth.projectId, bucket.name, file.path);
   const access = new FileAccess(bucket, auth);
+  if (existing && access.hides(fileAttributes(existing))) {
+    throw new ApiError("not_found", `No file at "${file.path}".`, { path: file.path });
+  }
   access.assert(existing ? "update" : "create", {
     path: file.path,
     size: file.length,
@@ -275,15 +284,6 @@ async function assertMayWrite(
     metadata: file.metadata,
   });
   await assertWithinQuota(c.env.DB, auth.projectId, file.length, existing?.size ?? 0);
-}
-
-function contentTypeAllowed(bucket: BucketRecord, contentType: string): boolean {
-  const allowed = bucket.allowed_content_types;
-  if (allowed === null) return true;
-  const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
-  return allowed.some((pattern) =>
-    pattern.endsWith("/*") ? type.startsWith(pattern.slice(0, -1).toLowerCase()) : type === pattern.toLowerCase(),
-  );
 }
 
 function uploadLength(length: string | undefined, deferred: string | undefined): number {
