@@ -1,8 +1,10 @@
+import { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
 import { ALL_OPS } from "../../core/protocol/capabilities";
 import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
 import { ROOM_ID_PATTERN, RoomJoin } from "../../core/protocol/room";
+import { ConnectQuery, EpochQuery, jsonObjectParam, parseUpgradeQuery, wholeNumberParam } from "./realtime-query";
 import { epochParam, type SocketCaller } from "./realtime-upgrade";
 
 /** Refuses an id that cannot be a room, before credentials are looked at. */
@@ -21,32 +23,47 @@ export function roomObjectName(projectId: string, roomId: string): string {
 }
 
 /**
+ * The query of a room upgrade, besides the connection's (./realtime-query.ts): how the caller
+ * joins, and for `mode=create` the room it creates. RoomJoin checks the values afterwards.
+ */
+export const RoomUpgradeQuery = ConnectQuery.extend(EpochQuery.shape).extend({
+  mode: z
+    .enum(["join", "create"], { error: 'mode is "join" (the default) or "create".' })
+    .optional()
+    .meta({ description: "`join` (the default) or `create` (joins when the room exists)." }),
+  user_name: z.string().optional().meta({ description: "Shown to the others; default: the client id." }),
+  user_metadata: jsonObjectParam("user_metadata"),
+  history: wholeNumberParam("history").meta({ description: "Messages to receive on join (0-500)." }),
+  title: z.string().optional().meta({ description: "create: the room's title (default: its id)." }),
+  max_participants: wholeNumberParam("max_participants").meta({ description: "create: the most participants." }),
+  visibility: z
+    .string()
+    .optional()
+    .meta({ description: "create: `public` (listed, the default) or `private` (unlisted)." }),
+  metadata: jsonObjectParam("metadata"),
+  state_write: z.string().optional().meta({ description: "create: who may write the state, `anyone` or `owner`." }),
+});
+
+/**
  * `GET /v1/realtime/rooms/:id`, after authentication: reads how the caller joins (or creates) the
- * room from the query and hands the socket to the room, which admits it or turns it away. Rooms
- * are open to every credential of the project (a private room is unlisted, not locked).
- *
- * Query: `user_name`, `user_metadata` (a JSON object), `history` (messages on join), `mode`
- * (`join`, the default, or `create`) and, for `create`: `title`, `max_participants`,
- * `visibility` (`public`|`private`), `metadata` (a JSON object), `state_write` (`anyone`|`owner`).
+ * room from the query ({@link RoomUpgradeQuery}) and hands the socket to the room, which admits it
+ * or turns it away. Rooms are open to every credential of the project (a private room is
+ * unlisted, not locked).
  */
 export async function openRoom(env: Env, id: string, caller: SocketCaller): Promise<Response> {
-  const { query } = caller;
-  const mode = query.get("mode") ?? "join";
-  if (mode !== "join" && mode !== "create") {
-    throw new ApiError("invalid_request", 'mode is "join" (the default) or "create".');
-  }
+  const query = parseUpgradeQuery(RoomUpgradeQuery, caller.query);
   const candidate = {
-    user_name: query.get("user_name") ?? caller.params.client_id,
-    user_metadata: jsonParam(query, "user_metadata") ?? {},
-    history: intParam(query, "history"),
+    user_name: query.user_name ?? caller.params.client_id,
+    user_metadata: query.user_metadata ?? {},
+    history: query.history ?? null,
     create:
-      mode === "create"
+      query.mode === "create"
         ? {
-            title: query.get("title") ?? id,
-            max_participants: intParam(query, "max_participants"),
-            visibility: query.get("visibility") ?? "public",
-            metadata: jsonParam(query, "metadata") ?? {},
-            state_write: query.get("state_write") ?? "anyone",
+            title: query.title ?? id,
+            max_participants: query.max_participants ?? null,
+            visibility: query.visibility ?? "public",
+            metadata: query.metadata ?? {},
+            state_write: query.state_write ?? "anyone",
           }
         : null,
   };
@@ -61,28 +78,9 @@ export async function openRoom(env: Env, id: string, caller: SocketCaller): Prom
     name: id,
     // Channel capabilities do not apply to rooms: the room itself decides (owner, write policy).
     ops: ALL_OPS,
-    epoch: epochParam(query.get("epoch")),
+    epoch: epochParam(caller.query.get("epoch")),
     extra: join.data,
   };
   const stub = env.ROOM.get(env.ROOM.idFromName(roomObjectName(caller.auth.projectId, id)));
   return stub.fetch(connectRequest(params));
-}
-
-function jsonParam(query: URLSearchParams, name: string): unknown {
-  const raw = query.get(name);
-  if (raw === null || raw === "") return null;
-  try {
-    return JSON.parse(raw);
-  } catch {
-    throw new ApiError("invalid_request", `${name} must be a JSON object.`);
-  }
-}
-
-function intParam(query: URLSearchParams, name: string): number | null {
-  const raw = query.get(name);
-  if (raw === null || raw === "") return null;
-  if (!/^\d{1,9}$/.test(raw)) {
-    throw new ApiError("invalid_request", `${name} must be a whole number.`);
-  }
-  return Number(raw);
 }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { COLLECTION_NAME } from "../../core/documents/names";
 import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
@@ -11,6 +12,7 @@ import {
 } from "../../core/protocol/watcher";
 import { formatFilter, parseListFilter } from "../../core/query";
 import { getCollectionSettings } from "../../data/documents/collection-settings";
+import { ConnectQuery, parseUpgradeQuery } from "./realtime-query";
 import type { SocketCaller } from "./realtime-upgrade";
 
 /**
@@ -19,6 +21,29 @@ import type { SocketCaller } from "./realtime-upgrade";
  * filter on a field with one of these names, use the `filter=` expression.
  */
 const CONNECTION_PARAMS = ["api_key", "access_token", "client_id", "since_seq", "snapshot"];
+
+const SNAPSHOT_LIMIT_ERROR = `limit (the snapshot's size) must be an integer from 1 to ${MAX_SNAPSHOT_LIMIT}.`;
+
+/**
+ * The query of a watcher upgrade, besides the connection's (./realtime-query.ts): the snapshot
+ * request. Every other parameter is a filter, in either syntax of the documents API.
+ */
+export const WatchUpgradeQuery = z.looseObject({
+  ...ConnectQuery.shape,
+  filter: z.string().optional().meta({ description: "A filter expression (docs/filter-language.md)." }),
+  snapshot: z
+    .enum(["", "true", "1", "false", "0"], { error: "snapshot must be true or false." })
+    .optional()
+    .transform((value) => value === "" || value === "true" || value === "1")
+    .meta({ description: "Send the matching documents first (`snapshot` alone means true)." }),
+  limit: z
+    .string()
+    .regex(/^\d{0,6}$/, SNAPSHOT_LIMIT_ERROR)
+    .optional()
+    .transform((text) => (text === undefined || text === "" ? DEFAULT_SNAPSHOT_LIMIT : Number(text)))
+    .pipe(z.number().min(1, SNAPSHOT_LIMIT_ERROR).max(MAX_SNAPSHOT_LIMIT, SNAPSHOT_LIMIT_ERROR))
+    .meta({ description: `The snapshot's size, 1 to ${MAX_SNAPSHOT_LIMIT} (default ${DEFAULT_SNAPSHOT_LIMIT}).` }),
+});
 
 /** Refuses a collection name that cannot exist, before credentials are looked at. */
 export function checkWatchedCollection(collection: string): void {
@@ -54,13 +79,8 @@ export async function openWatcher(env: Env, collection: string, caller: SocketCa
       `The token's claims are larger than the ${MAX_WATCH_CLAIMS_BYTES} bytes a watcher keeps per connection; mint a token with fewer claims.`,
     );
   }
-  const extra: WatchConnect = {
-    filter,
-    role: auth.role,
-    claims: auth.claims,
-    snapshot: snapshotParam(query.get("snapshot")),
-    snapshot_limit: limitParam(query.get("limit")),
-  };
+  const { snapshot, limit } = parseUpgradeQuery(WatchUpgradeQuery, query);
+  const extra: WatchConnect = { filter, role: auth.role, claims: auth.claims, snapshot, snapshot_limit: limit };
   const params: ConnectParams = { ...caller.params, name: collection, ops: OP_BITS.subscribe, epoch: null, extra };
   const namespace = env.COLLECTION_WATCHER;
   const stub = namespace.get(namespace.idFromName(watcherObjectName(auth.projectId, collection)));
@@ -74,22 +94,4 @@ function watchFilter(query: URLSearchParams): string | null {
   // A bad filter throws `invalid_filter`, which refuses the socket (close code 4000).
   const node = parseListFilter(filterQuery);
   return node.kind === "const" && node.value ? null : formatFilter(node);
-}
-
-function snapshotParam(raw: string | null): boolean {
-  if (raw === null || raw === "false" || raw === "0") return false;
-  if (raw === "" || raw === "true" || raw === "1") return true;
-  throw new ApiError("invalid_request", "snapshot must be true or false.");
-}
-
-function limitParam(raw: string | null): number {
-  if (raw === null || raw === "") return DEFAULT_SNAPSHOT_LIMIT;
-  const value = Number(raw);
-  if (!/^\d{1,6}$/.test(raw) || value < 1 || value > MAX_SNAPSHOT_LIMIT) {
-    throw new ApiError(
-      "invalid_request",
-      `limit (the snapshot's size) must be an integer from 1 to ${MAX_SNAPSHOT_LIMIT}.`,
-    );
-  }
-  return value;
 }

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { ApiError } from "../../core/errors";
+import { RoomPageSchema } from "../../core/rest/realtime";
 import { decodeCursor, encodeCursor } from "../../data/documents/cursor";
 import { type DirectoryPosition, listDirectory } from "../../data/rooms/room-directory";
 import type { AppEnv } from "../app-env";
-import { requireAuth } from "../auth/auth-context";
-import { readQuery } from "../validation";
+import { route } from "../openapi/route";
 
 /** The directory's one order, named in its cursors (a cursor of another list is refused). */
 const DIRECTORY_SORT = "rooms:-created_at,-id";
@@ -19,23 +19,34 @@ const ListQuery = z.object({
 });
 
 /**
- * `/v1/rooms`: the project's public room directory (Cocobase's `listRooms`), newest first, paged
- * by a keyset cursor. Any credential of the project may list it. Rows are written by the rooms
- * themselves (durable-objects/room-directory.ts): a room appears when created public, its count
- * follows joins and leaves, and it leaves the list when closed or idle past its idle time.
+ * `/v1/rooms`: the project's public room directory (what the hosted backend Cocobase calls
+ * `listRooms`), newest first, paged by a keyset cursor. Any credential of the project may list it.
+ * Rows are written by the rooms themselves (data/rooms/room-directory.ts): a room appears when
+ * created public, its count follows joins and leaves, and it leaves the list when closed or idle
+ * past its idle time.
  */
-export const roomRoutes = new Hono<AppEnv>().use(requireAuth).get("/", async (c) => {
-  const query = readQuery(c, ListQuery);
-  const after = query.cursor === undefined ? null : position(query.cursor);
-  const rows = await listDirectory(c.env.DB, c.var.auth.projectId, query.limit, after);
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  const next_cursor =
-    rows.length > query.limit && last
-      ? encodeCursor({ sort: DIRECTORY_SORT, values: [last.created_at], id: last.id })
-      : null;
-  return c.json({ items, next_cursor });
-});
+export const roomRoutes = new Hono<AppEnv>().get(
+  "/",
+  route({
+    summary: "List the project's public rooms",
+    description: "Newest first, paged by a keyset cursor.",
+    auth: "project",
+    query: ListQuery,
+    responses: { 200: { description: "A page of rooms.", body: RoomPageSchema } },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const after = query.cursor === undefined ? null : position(query.cursor);
+    const rows = await listDirectory(c.env.DB, c.var.auth.projectId, query.limit, after);
+    const items = rows.slice(0, query.limit);
+    const last = items.at(-1);
+    const next_cursor =
+      rows.length > query.limit && last
+        ? encodeCursor({ sort: DIRECTORY_SORT, values: [last.created_at], id: last.id })
+        : null;
+    return c.json({ items, next_cursor });
+  },
+);
 
 /** Where the page after `cursor` starts. */
 function position(cursor: string): DirectoryPosition {
