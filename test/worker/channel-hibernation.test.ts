@@ -111,6 +111,21 @@ describe("channel hibernation and eviction", () => {
     socket.close();
   });
 
+  it("reaps a silent connection with a heartbeat_timeout error frame, then close code 4008", async () => {
+    const project = await createProject();
+    const channel = uniqueChannel();
+    await channelStub(env, project.id, channel).configure({ idle_timeout_ms: 2000 });
+    const silent = await joinChannel(channel, keyAuth(project, "silent"));
+    const talker = await joinChannel(channel, keyAuth(project, "talker"));
+    // Reaping is lazy: past the deadline, the next event (the talker's publish) closes the silent one.
+    await scheduler.wait(2300);
+    await talker.socket.publish("n", 1);
+    const error = await silent.socket.next("error");
+    expect(error).toMatchObject({ type: "error", ref: null, code: "heartbeat_timeout" });
+    expect(await silent.socket.closed()).toEqual({ code: 4008, reason: "heartbeat timeout" });
+    talker.socket.close();
+  });
+
   it("keeps the attachment small and versioned", async () => {
     const project = await createProject();
     const channel = uniqueChannel();
