@@ -10,12 +10,12 @@ interface __BaseEnv_Env {
 	ROOM: DurableObjectNamespace<import("./worker/index").RoomObject>;
 	CHANNEL: DurableObjectNamespace<import("./worker/index").ChannelObject>;
 	COLLECTION_WATCHER: DurableObjectNamespace<import("./worker/index").CollectionWatcherObject>;
-	UPLOAD: DurableObjectNamespace<import("./worker/index").Upload>;
+	UPLOAD: DurableObjectNamespace<import("./worker/index").UploadObject>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./worker/index");
-		durableNamespaces: "RoomObject" | "ChannelObject" | "CollectionWatcherObject" | "Upload";
+		durableNamespaces: "RoomObject" | "ChannelObject" | "CollectionWatcherObject" | "UploadObject";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

@@ -24,7 +24,7 @@ import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
 
 export { ChannelObject } from "../durable-objects/channel/channel";
 export { RoomObject } from "../durable-objects/room/room";
-export { Upload } from "../durable-objects/upload/upload";
+export { UploadObject } from "../durable-objects/upload/upload";
 export { CollectionWatcherObject } from "../durable-objects/watcher/collection-watcher";
 
 /** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */

@@ -24,7 +24,7 @@ interface Receiving {
  * The Worker checks credentials and bucket rules; this object only knows bytes and offsets. Its
  * RPC methods return `{ status }` or `{ error }` (thrown errors would lose their code over RPC).
  */
-export class Upload extends DurableObject<Env> {
+export class UploadObject extends DurableObject<Env> {
   #store: UploadStore;
   #record: UploadRecord | null;
   /** Bytes durably received (R2 parts plus kept blocks). */

@@ -2,7 +2,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getFileRow } from "../../data/files/files";
-import type { Upload } from "../../durable-objects/upload/upload";
+import type { UploadObject } from "../../durable-objects/upload/upload";
 import { UploadStore } from "../../durable-objects/upload/upload-store";
 import {
   BUCKET,
@@ -20,7 +20,7 @@ import {
 
 /** What the upload object holds: its R2 parts and kept blocks, and its multipart upload. */
 async function inside(projectId: string, uploadId: string) {
-  return runInDurableObject(uploadObject(projectId, uploadId), (_instance: Upload, state) => {
+  return runInDurableObject(uploadObject(projectId, uploadId), (_instance: UploadObject, state) => {
     const store = new UploadStore(state.storage.sql);
     const record = store.record();
     return {
@@ -101,7 +101,7 @@ describe("tus uploads: parts, durability, expiry", () => {
     // Not yet due: the alarm only moves on.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await headOffset(path, project.keys.secret)).toBe(6 * MIB);
-    await runInDurableObject(stub, (_instance: Upload, state) => {
+    await runInDurableObject(stub, (_instance: UploadObject, state) => {
       const store = new UploadStore(state.storage.sql);
       const record = store.record();
       if (record) store.saveRecord({ ...record, expires_at: Date.now() - 1 });
