@@ -12,7 +12,8 @@
  *   `scope: "rule"` requires an explicit root.
  * - `parseRule(text: string): FilterNode` = `parseExpression(text, { scope: "rule" })`.
  * - `parseQueryParams(params: QueryParamsInput): FilterNode`
- *   Cocobase-style keys (`age_gte=18`, `[or]…`, `[or:g]…`, `a__or__b_contains=x`); ignores
+ *   keys in the syntax of the Cocobase SDK (a hosted backend whose client code Flarebase serves
+ *   too): `age_gte=18`, `[or]…`, `[or:g]…`, `a__or__b_contains=x`; ignores
  *   `RESERVED_LIST_PARAMS` (including `filter`).
  * - `parseListFilter(params: QueryParamsInput): FilterNode`
  *   what a list endpoint wants: the `filter=` expression AND the parameter filters.
@@ -195,7 +196,8 @@ export const MAX_SORT_KEYS = 5;
 
 /**
  * Query-parameter names of the list endpoint that are not filters. `filter` holds an expression;
- * the rest are paging/projection options (`order`, `populate` kept for Cocobase clients).
+ * the rest are paging/projection options (`order` and `populate` are there for code written for
+ * the Cocobase SDK).
  */
 export const RESERVED_LIST_PARAMS: readonly string[] = [
   "filter",

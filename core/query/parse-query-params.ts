@@ -15,7 +15,8 @@ import { filterError } from "./filter-error";
 import { parseExpressionCounted } from "./parse-expression";
 
 /*
- * Key grammar (Cocobase's):  [ "[or]" | "[or:" group "]" ] field ( "__or__" field )* [ "_" op ]
+ * Key grammar (the Cocobase SDK's query parameters, so code written for that hosted backend keeps
+ * working):  [ "[or]" | "[or:" group "]" ] field ( "__or__" field )* [ "_" op ]
  * op := eq | ne | gt | gte | lt | lte | contains | startswith | endswith | in | notin | isnull
  */
 
@@ -54,7 +55,7 @@ const GROUP = /^\[or(?::([A-Za-z0-9_-]{1,64}))?\]/;
 const NUMERIC = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 
 /**
- * Parses Cocobase-style filter parameters to the AST. Plain keys are ANDed; `[or]key=v` keys form
+ * Parses filter parameters in the Cocobase SDK's syntax to the AST. Plain keys are ANDed; `[or]key=v` keys form
  * one OR group; each `[or:name]` prefix forms its own OR group; `a__or__b_op=v` is `a op v OR
  * b op v`. Reserved list parameters (`RESERVED_LIST_PARAMS`, including `filter`) are skipped.
  *

@@ -6,8 +6,8 @@ export { compareForSort } from "./sort-order";
 
 /**
  * Parses a sort spec: comma-separated paths, each optionally prefixed with `-` (descending) or
- * `+` (ascending). Keys without a sign take `defaultOrder` (Cocobase clients send
- * `sort=created_at&order=desc`).
+ * `+` (ascending). Keys without a sign take `defaultOrder` (code written for the Cocobase SDK
+ * sends `sort=created_at&order=desc`).
  *
  * @example
  * parseSort("-age,profile.city"); // [{ path: ["age"], desc: true }, { path: ["profile", "city"], desc: false }]

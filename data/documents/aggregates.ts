@@ -34,7 +34,7 @@ function parsePath(text: string, param: string): string[] {
 
 /**
  * Reads `operation`, `field`, `group_by` and the filter (everything else, as in a list; `limit`
- * and `offset` are ignored, which Cocobase clients rely on).
+ * and `offset` are ignored, which code written for the Cocobase SDK relies on).
  *
  * @throws {ApiError} `invalid_request` / `invalid_filter`.
  */

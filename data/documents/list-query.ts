@@ -66,7 +66,7 @@ export const ListQuery = z.looseObject({
 
 /**
  * Reads a list's query string: the filter (`filter=` expression AND parameter filters), `sort`
- * (+ Cocobase's `order`), `limit`, `offset`, `cursor`, `select`, `exclude`, `total`.
+ * (+ `order`, as the Cocobase SDK sends it), `limit`, `offset`, `cursor`, `select`, `exclude`, `total`.
  *
  * @throws {ApiError} `invalid_filter` for the filter or the sort; `invalid_request` for the rest
  * (`details.issues`, as for any invalid query).

@@ -9,7 +9,7 @@ import { type ChangeEvent, CollectionSubscription, type SnapshotEvent } from "./
 
 /**
  * A change as `CollectionWatcher` hands it over: the subscription's event, where a `delete`'s
- * `data` holds the deleted id (`d.data.id`, as Cocobase's watcher sends it) and `old_data` the
+ * `data` holds the deleted id (`d.data.id`, as the Cocobase SDK's watcher sends it) and `old_data` the
  * last version.
  */
 export interface WatcherChange<T = DocumentData> extends Omit<ChangeEvent<T>, "data"> {
@@ -34,11 +34,12 @@ export interface CollectionWatcherOptions {
 }
 
 /**
- * Cocobase's `CollectionWatcher`, on Flarebase's collection watchers: live `create`, `update` (with
- * `old_data`) and `delete` events for the documents of a collection that match `filters` (either
- * filter syntax of `list`), with automatic reconnection that misses nothing. With a filter,
- * documents also enter and leave it when they are updated: listen with `onEnter` and `onLeave`, or
- * use a live query (`client.collection(name).live(filter)`) to keep a list exact.
+ * The Cocobase SDK's `CollectionWatcher` (a hosted backend's client), on Flarebase's collection
+ * watchers: live `create`, `update` (with `old_data`) and `delete` events for the documents of a
+ * collection that match `filters` (either filter syntax of `list`), with automatic reconnection
+ * that misses nothing. With a filter, documents also enter and leave it when they are updated:
+ * listen with `onEnter` and `onLeave`, or use a live query (`client.collection(name).live(filter)`)
+ * to keep a list exact.
  *
  * @example
  * const watcher = new CollectionWatcher("users", "pk_…", { status: "active" }, { url: "https://flarebase.example.com" });

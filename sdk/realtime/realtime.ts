@@ -85,7 +85,7 @@ export class Realtime {
   }
 
   /**
-   * A watcher of a collection's changes (Cocobase's `db.realtime.collection`); call `connect()`.
+   * A watcher of a collection's changes (the Cocobase SDK's `db.realtime.collection`); call `connect()`.
    * For a list kept current, prefer `client.collection(name).live(filter)`.
    *
    * @example

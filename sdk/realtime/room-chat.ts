@@ -6,7 +6,7 @@ import { type StandaloneOptions, standaloneCore } from "./standalone.js";
 export interface RoomChatOptions extends StandaloneOptions, Omit<RoomOptions, "reconnect"> {}
 
 /**
- * Cocobase's `RoomChat`, on Flarebase rooms: a {@link Room} made from a key (or options) instead
+ * The Cocobase SDK's `RoomChat` (a hosted backend's client), on Flarebase rooms: a {@link Room} made from a key (or options) instead
  * of a client, with the same API: `create(title)`, `join()`, `on("joined" | "message" | …)`,
  * `sendMessage`, and the shared state, actions and moderation besides.
  *
@@ -42,7 +42,7 @@ export class RoomChat extends Room {
 }
 
 /**
- * Cocobase's `listRooms`: one page of the project's public rooms (`GET /v1/rooms`), newest first,
+ * The Cocobase SDK's `listRooms`: one page of the project's public rooms (`GET /v1/rooms`), newest first,
  * as `{ items, next_cursor }` (Flarebase's list shape).
  *
  * @example

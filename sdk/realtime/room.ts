@@ -399,8 +399,9 @@ export class Room {
       const promise = new Promise<RoomJoinedEvent>((resolve, reject) => {
         settle = { resolve, reject };
       });
-      // Seed-style code calls `room.join()` without awaiting: a failure is still reported through
-      // `on("error")`, so the promise must not also count as an unhandled rejection.
+      // Code written for the Cocobase SDK's RoomChat calls `room.join()` without awaiting: a
+      // failure is still reported through `on("error")`, so the promise must not also count as an
+      // unhandled rejection.
       promise.catch(() => {});
       this.#joined = { promise, ...settle };
       this.#socket.open();

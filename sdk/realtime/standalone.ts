@@ -15,7 +15,7 @@ export interface StandaloneOptions {
 }
 
 /**
- * The realtime core of a helper made from a key (Cocobase's style: `new RoomChat(id, "pk_…", …)`)
+ * The realtime core of a helper made from a key (the Cocobase SDK's style: `new RoomChat(id, "pk_…", …)`)
  * or from {@link StandaloneOptions}. `usage` is shown when there is no URL to connect to.
  *
  * @throws {TypeError} without a URL outside a browser page.

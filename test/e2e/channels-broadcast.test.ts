@@ -1,5 +1,6 @@
-// The project broadcast (seeds/001: `new ProjectBroadcast(...)`, `onMessage`, `connect`, `send`,
-// and `client.realtime.broadcast(userId, userName)`) against the real worker.
+// The project broadcast, with the API of the hosted realtime services Flarebase stands in for
+// (`new ProjectBroadcast(...)`, `onMessage`, `connect`, `send`, and
+// `client.realtime.broadcast(userId, userName)`), against the real worker.
 import { afterEach, describe, expect, it } from "vitest";
 import { type BroadcastMessage, type FlarebaseClient, ProjectBroadcast } from "../../sdk/index";
 import { Recorder } from "./channels-helpers";

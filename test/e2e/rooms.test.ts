@@ -1,6 +1,6 @@
 // Rooms through the SDK against the real worker: chat among several clients whose sockets are cut
 // at random (every message once, in order, everywhere), shared state under concurrent writers and
-// cuts (everyone ends with the same state and version), Cocobase's RoomChat and listRooms, typed
+// cuts (everyone ends with the same state and version), the Cocobase SDK's RoomChat and listRooms, typed
 // refusals, actions and moderation.
 import { afterEach, describe, expect, it } from "vitest";
 import {

@@ -1,6 +1,6 @@
 // Collection watchers through the SDK against the real worker (wrangler dev, see global-setup.ts):
 // live queries under random writes and cut connections, subscribe with snapshots, the Cocobase
-// CollectionWatcher, automatic resync, and delivery after the watcher object went idle.
+// SDK's CollectionWatcher, automatic resync, and delivery after the watcher object went idle.
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type CollectionEvent,

@@ -19,8 +19,9 @@ const ListQuery = z.object({
 });
 
 /**
- * `/v1/rooms`: the project's public room directory (what the hosted backend Cocobase calls
- * `listRooms`), newest first, paged by a keyset cursor. Any credential of the project may list it.
+ * `/v1/rooms`: the project's public room directory (what the Cocobase SDK, a hosted backend's
+ * client, calls `listRooms`), newest first, paged by a keyset cursor. Any credential of the
+ * project may list it.
  * Rows are written by the rooms themselves (data/rooms/room-directory.ts): a room appears when
  * created public, its count follows joins and leaves, and it leaves the list when closed or idle
  * past its idle time.
