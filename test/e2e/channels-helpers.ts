@@ -1,7 +1,20 @@
 // Helpers for the realtime e2e tests: WebSockets the test can cut or deafen, and waiting on what
 // SDK listeners record. No sleeps: every wait is on an event, bounded by a timeout.
+import { afterEach } from "vitest";
 import WebSocket from "ws";
 import type { WebSocketConstructor } from "../../sdk/index";
+import { parseServerFrame, serverFrameSchemaFor } from "../strict-frames";
+
+/**
+ * Server frames that did not parse strictly against their object's schema (test/strict-frames.ts)
+ * during the current test: the test fails on the first one when it ends, so a frame that drifts
+ * from the contract fails the test that received it.
+ */
+const frameViolations: Error[] = [];
+afterEach(() => {
+  const found = frameViolations.splice(0);
+  if (found.length > 0) throw found[0];
+});
 
 /** Frames the SDK's socket receives, as it sees them (`data` is the text of the frame). */
 interface InboundEvent {
@@ -10,7 +23,8 @@ interface InboundEvent {
 
 /**
  * A WebSocket with the small surface the SDK uses (`onmessage`, `onclose`, `onerror`, `send`,
- * `close`), over a real `ws` socket, that a test can act on from outside:
+ * `close`), over a real `ws` socket, that parses every frame it receives strictly (see
+ * `frameViolations`) and that a test can act on from outside:
  * - `cut()` drops the TCP connection with no close frame (`terminate()`), as when a network dies;
  * - `drop` discards inbound frames it matches before the SDK sees them (e.g. acks, to make a
  *   publish look unanswered although the server stored it).
@@ -25,8 +39,14 @@ export class TestSocket {
   constructor(url: string | URL, protocols: string | string[] | undefined, registry: Set<TestSocket>) {
     this.#ws = new WebSocket(url, protocols);
     registry.add(this);
+    const schema = serverFrameSchemaFor(url);
     this.#ws.on("message", (data) => {
       const text = String(data);
+      try {
+        parseServerFrame(schema, text);
+      } catch (error) {
+        frameViolations.push(error as Error);
+      }
       if (this.drop?.(JSON.parse(text) as { type?: string; ref?: number })) return;
       this.onmessage?.({ data: text });
     });
@@ -55,7 +75,7 @@ export class TestSocket {
   }
 }
 
-/** A WebSocket class for `createClient({ WebSocket })` whose live sockets the test can reach. */
+/** A WebSocket class for `createClient({ WebSocket })` whose live sockets the test can reach (and whose frames are parsed strictly). */
 export function cuttableWebSocket(): { WebSocket: WebSocketConstructor; live: Set<TestSocket>; cutAll(): number } {
   const live = new Set<TestSocket>();
   class Tracked extends TestSocket {

@@ -10,17 +10,25 @@ import {
   createClient,
   type FlarebaseClient,
 } from "../../sdk/index";
+import { cuttableWebSocket } from "./channels-helpers";
 import { freePort } from "./global-setup";
+import { validatedFetch } from "./validated-fetch";
 
 /** The base URL of the worker under test. */
 export const baseUrl = (): string => inject("baseUrl");
 
-/** An admin client for the worker under test. */
-export const adminClient = (): AdminClient => createAdminClient({ url: baseUrl(), adminToken: inject("adminToken") });
+/** An admin client for the worker under test; its responses are checked against /openapi.json. */
+export const adminClient = (): AdminClient =>
+  createAdminClient({ url: baseUrl(), adminToken: inject("adminToken"), fetch: validatedFetch });
 
-/** A client for the worker under test; `url` defaults to it. */
+/**
+ * A client for the worker under test; `url` defaults to it, and `WebSocket` to one that parses
+ * every server frame strictly against its schema (channels-helpers.ts), so every realtime test
+ * checks the frames it receives; `fetch` checks every REST response against /openapi.json
+ * (validated-fetch.ts).
+ */
 export const clientFor = (options: Partial<ClientOptions> = {}): FlarebaseClient =>
-  createClient({ url: baseUrl(), ...options });
+  createClient({ url: baseUrl(), WebSocket: cuttableWebSocket().WebSocket, fetch: validatedFetch, ...options });
 
 export interface TestProject {
   project: CreatedProject;
