@@ -13,9 +13,10 @@ import {
 } from "../../core/protocol/channel";
 import type { ConnectParams } from "../../core/protocol/connect-params";
 import type { Attachment } from "../hub/attachment";
-import { ackFrame, historyPageFrame, type Json, messagesFrames, serializeFrame } from "../hub/frames";
+import { ackFrame, type Json, messagesFrames, serializeFrame } from "../hub/frames";
 import { type BaseClientFrame, randomId, SocketHub } from "../hub/socket-hub";
 import { DedupWindow } from "../log/dedup";
+import { historyReply } from "../log/history";
 import { MessageLog, serializeMessage } from "../log/message-log";
 import { PresenceSet } from "../log/presence";
 
@@ -197,8 +198,7 @@ export class ChannelObject extends SocketHub {
 
   #onHistory(attachment: Attachment, frame: HistoryFrame): string {
     requireOp(attachment, "history");
-    const page = this.history(frame.before_seq ?? null, frame.limit ?? 100);
-    return historyPageFrame(frame.ref, { items: page.items, nextBeforeSeq: page.next_before_seq });
+    return historyReply(this.#log, frame);
   }
 
   // ===== Core

@@ -1,6 +1,5 @@
 import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
-import type { HistoryFrame } from "../../core/protocol/channel";
 import { CLOSE_CODES } from "../../core/protocol/close-codes";
 import type { ConnectParams } from "../../core/protocol/connect-params";
 import {
@@ -17,9 +16,10 @@ import {
   type StateUpdateFrame,
 } from "../../core/protocol/room";
 import type { Attachment, PresenceState } from "../hub/attachment";
-import { errorFrame, historyPageFrame, messagesFrames } from "../hub/frames";
+import { errorFrame, messagesFrames } from "../hub/frames";
 import { type BaseClientFrame, type ReplyAndThen, randomId, SocketHub } from "../hub/socket-hub";
 import { DedupWindow } from "../log/dedup";
+import { historyReply } from "../log/history";
 import { MessageLog, serializeMessage } from "../log/message-log";
 import { PresenceSet } from "../log/presence";
 import { DEFAULT_ROOM_CONFIG, RoomConfig, RoomConfigPatch } from "./room-config";
@@ -219,7 +219,7 @@ export class RoomObject extends SocketHub {
       case "state_get":
         return stateFrame(request.ref, this.#stores.state.json, this.#stores.state.version);
       case "history":
-        return this.#onHistory(request);
+        return historyReply(this.#stores.log, request);
       case "remove":
         return this.#onRemove(ws, attachment, request.ref, request.user_id, request.reason ?? null);
       case "close_room":
@@ -352,11 +352,6 @@ export class RoomObject extends SocketHub {
       this.#life.activity(now);
     }
     return roomAckFrame(frame.ref, { id: frame.id, version: outcome.version, duplicate: outcome.applied === null });
-  }
-
-  #onHistory(frame: HistoryFrame): string {
-    const page = this.#stores.log.before(frame.before_seq ?? null, frame.limit ?? 100);
-    return historyPageFrame(frame.ref, page);
   }
 
   /** Removes a participant: every connection of theirs is closed, and they may not join again. */
