@@ -77,19 +77,13 @@ export async function syncEvents(socket: WatcherSocket, ref: number): Promise<{ 
   }
 }
 
-/**
- * Reads `snapshot` frames up to the `snapshot_end` (past the hello), applying them in order.
- * `onFirstFrame` runs when the first `snapshot` frame arrives: the snapshot's first page was read.
- */
-export async function readSnapshot(socket: WatcherSocket, onFirstFrame?: () => void) {
+/** Reads `snapshot` frames up to the `snapshot_end` (past the hello), applying them in order. */
+export async function readSnapshot(socket: WatcherSocket) {
   const documents = new Map<string, Record<string, unknown>>();
-  let first = true;
   for (;;) {
     const frame = await socket.next();
     if (frame.type === "hello") continue;
     if (frame.type === "snapshot") {
-      if (first) onFirstFrame?.();
-      first = false;
       for (const item of frame.items) documents.set(item.id, item.data);
       for (const id of frame.removed ?? []) documents.delete(id);
     } else if (frame.type === "snapshot_end") {

@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseExpression } from "../../core/query";
+import { CollectionAccess } from "../../data/documents/access";
+import { commitWrites } from "../../data/documents/writes";
 import { watchRules } from "../../durable-objects/watcher/watcher-events";
 import { readHead } from "../../durable-objects/watcher/watcher-feed";
 import { takeSnapshot } from "../../durable-objects/watcher/watcher-snapshot";
@@ -174,13 +176,13 @@ describe("collection watcher snapshots", () => {
     expect(set.get("d200")).toEqual({ keep: true, i: -200 });
   });
 
-  it("gives snapshot plus stream equal to the collection at a busy moment", async () => {
+  it("gives snapshot plus stream equal to the collection at a busy moment", { timeout: 20_000 }, async () => {
     const project = await createProject();
     const collection = uniqueCollection();
     await seed(
       as(project.keys.secret),
       collection,
-      ids(300).map((id, i) => ({ id, data: { color: i % 3 === 0 ? "red" : "blue", i } })),
+      ids(1000).map((id, i) => ({ id, data: { color: i % 4 === 0 ? "blue" : "red", i } })),
     );
     const client = as(project.keys.secret);
     const base = `/v1/collections/${collection}/documents`;
@@ -188,7 +190,7 @@ describe("collection watcher snapshots", () => {
     // Random updates, creates and deletes (a 404 or 409 from a concurrent writer is fine).
     const writes = async (worker: number) => {
       for (let n = 0; !stop || n < 10; n++) {
-        const id = `d${String(Math.floor(Math.random() * 320)).padStart(3, "0")}`;
+        const id = `d${String(Math.floor(Math.random() * 1020)).padStart(3, "0")}`;
         const data = { color: Math.random() < 0.5 ? "red" : "blue", by: worker, n };
         const updated = await client.patch(`${base}/${id}`, { data });
         if (updated.status === 404) await client.post(base, { id, data });
@@ -196,10 +198,28 @@ describe("collection watcher snapshots", () => {
       }
     };
     const running = [0, 1, 2, 3].map(writes);
-    const socket = await connectWatcher(collection, project.keys.secret, { color: "red", snapshot: "true" });
+    // Writes straight through the data layer (one write is a couple of D1 queries, like a snapshot
+    // page) from the moment the snapshot is under way: those committed at or before the snapshot's
+    // sequence landed while it was being taken.
+    const caller = { projectId: project.id, kind: "secret", userId: null, role: null, claims: {} } as const;
+    const access = await CollectionAccess.load(env.DB, caller, collection);
+    const during: number[] = [];
+    let snapshotRead = false;
+    const query = { color: "red", snapshot: "true", limit: 5000 };
+    const socket = await connectWatcher(collection, project.keys.secret, query);
+    const writingDuring = (async () => {
+      for (let k = 0; !snapshotRead; k++) {
+        const op = { op: "update", collection, id: ids(1000)[(k * 37) % 1000] as string, data: { during: k } } as const;
+        const committed = await commitWrites(env.DB, project.id, [op], async () => access).catch(() => null);
+        const seq = committed?.sequences.get(collection);
+        if (seq !== undefined) during.push(seq);
+      }
+    })();
     const { documents, end } = await readSnapshot(socket);
+    snapshotRead = true;
     stop = true;
-    await Promise.all(running);
+    await Promise.all([...running, writingDuring]);
+    expect(during.filter((seq) => seq <= end.seq).length).toBeGreaterThan(0);
     await syncInto(socket, documents, end.seq);
     expect(documents).toEqual(await listAll(project, collection, 'color == "red"'));
     socket.close();
