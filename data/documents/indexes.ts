@@ -185,7 +185,8 @@ export async function dropIndex(db: D1Database, projectId: string, collection: s
 
 /**
  * Drops every index of a project. Deleting a project cascades its rows, but not its partial
- * indexes: call this first (they would otherwise stay behind, empty, in the schema).
+ * indexes, so `deleteProject` calls this first (they would otherwise stay behind, empty, in the
+ * schema, and every later write to documents would still test their conditions).
  */
 export async function dropProjectIndexes(db: D1Database, projectId: string): Promise<number> {
   const { results } = await db

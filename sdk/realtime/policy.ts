@@ -1,6 +1,6 @@
 import { CLOSE_CODES } from "../../core/protocol/close-codes.js";
 
-/** The server's application close codes: the same constants (a module of numbers, no server code). */
+/** The server's application close codes: core's own table (plain numbers, so nothing else comes with it). */
 export const CLOSE = CLOSE_CODES;
 
 /** Closes after which retrying cannot help: the request itself is wrong or not allowed. */

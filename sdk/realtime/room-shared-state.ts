@@ -6,7 +6,7 @@ export type DeltaOutcome = "applied" | "stale" | "gap";
 
 /**
  * The client's copy of a room's shared state and its version. Deltas apply with the room's own
- * path functions (durable-objects/room-paths.ts), so the copy ends exactly where the room's state
+ * path functions (core/protocol/room-paths.ts), so the copy ends exactly where the room's state
  * is. A delta must start at the copy's version: an older one was already applied (`stale`), a
  * newer one means something was missed (`gap`: ask the room for the whole state).
  */
