@@ -1,95 +1,11 @@
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
-import { ApiError } from "../core/errors";
-import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS } from "../core/protocol/tus";
-import type { AppEnv } from "./app-env";
-import { onError, onNotFound } from "./error-handler";
-import type { AppRoute } from "./openapi/document";
-import { adminRoutes } from "./routes/admin";
-import { authRoutes } from "./routes/auth";
-import { batchRoutes } from "./routes/batch";
-import { channelRoutes } from "./routes/channels";
-import { adminCollectionRoutes, collectionSettingsRoutes } from "./routes/collections-admin";
-import { documentRoutes } from "./routes/documents";
-import { healthRoutes } from "./routes/health";
-import { openApiRoutes } from "./routes/openapi";
-import { realtimeRoutes } from "./routes/realtime";
-import { roomRoutes } from "./routes/rooms";
-import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from "./routes/storage";
-import { adminStorageRoutes } from "./routes/storage-buckets";
+import { app } from "./app";
 import { sweepStorage } from "./routes/storage-sweep";
-import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
 
 export { ChannelObject } from "../durable-objects/channel/channel";
 export { RoomObject } from "../durable-objects/room/room";
 export { UploadObject } from "../durable-objects/upload/upload";
 export { CollectionWatcherObject } from "../durable-objects/watcher/collection-watcher";
-
-/** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */
-// Not exported: workerd rejects an entry module whose exports are not handlers or classes.
-const MAX_BODY_BYTES = 1024 * 1024;
-/** Routes that stream their bodies (to R2) and enforce their own limits, so MAX_BODY_BYTES is not theirs. */
-const STREAMED_BODY_PATHS = [/^\/v1\/storage\/buckets\/[^/]+\/(uploads|objects)(\/|$)/];
-
-const jsonBodyLimit = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError: () => {
-    throw new ApiError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES} bytes.`, {
-      max_bytes: MAX_BODY_BYTES,
-    });
-  },
-});
-
-const app = new Hono<AppEnv>()
-  .use(requestId())
-  .use("/v1/storage/buckets/:bucket/uploads", tusDiscovery)
-  // Browsers may call from anywhere at the CORS layer; each project's allowed_origins is
-  // enforced when the request is authenticated (403 origin_not_allowed), where the project
-  // is known. Preflights carry no credentials, so they cannot be checked per project.
-  .use(
-    cors({
-      origin: (origin) => origin || "*",
-      allowHeaders: [
-        "Authorization",
-        "X-API-Key",
-        "Content-Type",
-        "If-Match",
-        "X-Request-Id",
-        ...TUS_REQUEST_HEADERS,
-        ...STORAGE_REQUEST_HEADERS,
-      ],
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "ETag", ...TUS_RESPONSE_HEADERS, ...STORAGE_RESPONSE_HEADERS],
-      maxAge: 600,
-    }),
-  )
-  .use("/v1/*", (c, next) =>
-    STREAMED_BODY_PATHS.some((path) => path.test(c.req.path)) ? next() : jsonBodyLimit(c, next),
-  )
-  .route("/health", healthRoutes)
-  // The document describes the whole app, this route included; it is built on first request.
-  .route(
-    "/openapi.json",
-    openApiRoutes((): readonly AppRoute[] => app.routes),
-  )
-  .route("/v1/admin", adminRoutes)
-  .route("/v1/admin", adminCollectionRoutes)
-  .route("/v1/auth", authRoutes)
-  .route("/v1/collections", documentRoutes)
-  .route("/v1/collections", collectionSettingsRoutes)
-  .route("/v1", batchRoutes)
-  .route("/v1/channels", channelRoutes)
-  .route("/v1/realtime", realtimeRoutes)
-  .route("/v1/rooms", roomRoutes)
-  .route("/v1/storage", storageRoutes)
-  .route("/v1/admin", adminStorageRoutes)
-  .route("/v1/storage/buckets", storageUploadRoutes)
-  .notFound(onNotFound)
-  .onError(onError);
-
-export type App = typeof app;
+export type { App } from "./app";
 
 export default {
   fetch: app.fetch,
