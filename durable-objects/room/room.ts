@@ -1,6 +1,5 @@
 import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
-import { CLOSE_CODES } from "../../core/protocol/close-codes";
 import type { ConnectParams } from "../../core/protocol/connect-params";
 import {
   type ActionMessage,
@@ -16,7 +15,7 @@ import {
   type StateUpdateFrame,
 } from "../../core/protocol/room";
 import type { Attachment, PresenceState } from "../hub/attachment";
-import { errorFrame, messagesFrames } from "../hub/frames";
+import { errorFrameOf, messagesFrames } from "../hub/frames";
 import { type BaseClientFrame, type ReplyAndThen, randomId, SocketHub } from "../hub/socket-hub";
 import { DedupWindow } from "../log/dedup";
 import { historyReply } from "../log/history";
@@ -371,14 +370,11 @@ export class RoomObject extends SocketHub {
     return {
       reply: roomAckFrame(ref, { user_id: userId, present }),
       after: () => {
-        const frame = errorFrame(null, "removed_from_room", "The room's owner removed you from this room.", {
+        const removed = new ApiError("removed_from_room", "The room's owner removed you from this room.", {
           removed_by: attachment.client,
           reason,
         });
-        for (const target of targets) {
-          this.sendTo(target, frame);
-          this.closeSocket(target, CLOSE_CODES.removed_from_room, "removed_from_room");
-        }
+        for (const target of targets) this.closeWithError(target, removed);
       },
     };
   }
@@ -396,14 +392,15 @@ export class RoomObject extends SocketHub {
     return {
       reply: roomAckFrame(ref),
       after: () => {
-        const frame = errorFrame(null, "room_closed", `The room "${record.id}" was closed.`, {
+        const closing = new ApiError("room_closed", `The room "${record.id}" was closed.`, {
           closed_by: attachment.client,
           reason,
         });
         // Everyone hears why first, then every connection closes.
+        const frame = errorFrameOf(null, closing);
         const sockets = [...this.sockets()];
         for (const socket of sockets) this.sendTo(socket, frame);
-        for (const socket of sockets) this.closeSocket(socket, CLOSE_CODES.room_closed, "room_closed");
+        for (const socket of sockets) this.closeSocket(socket, closing.closeCode, closing.code);
       },
     };
   }
