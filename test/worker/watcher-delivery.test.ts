@@ -96,6 +96,38 @@ describe("collection watcher delivery", () => {
     evens.socket.close();
   });
 
+  it("restores its subscriptions after hibernating, whichever event wakes it first", { timeout: 20_000 }, async () => {
+    const project = await createProject();
+    const collection = uniqueCollection();
+    const stub = watcherStub(env, project.id, collection);
+    const a = await watch(collection, project.keys.secret);
+    const b = await watch(collection, project.keys.secret, { kind: "x" });
+    const c = await watch(collection, project.keys.secret);
+
+    // A client frame first: its connection's subscription is back, live.
+    await evictDurableObject(stub, { webSockets: "hibernate" });
+    expect(await syncEvents(a.socket, 1)).toEqual({ items: [], seq: 0 });
+
+    // A close first: that subscription is gone, the others stay.
+    await evictDurableObject(stub, { webSockets: "hibernate" });
+    c.socket.close();
+    await c.socket.closed();
+    for (let i = 0; (await stub.state()).subscribers > 2; i++) {
+      if (i > 200) throw new Error("the watcher never saw the close");
+      await scheduler.wait(5);
+    }
+
+    // The catch-up alarm first: it delivers a change whose notification was lost.
+    await evictDurableObject(stub, { webSockets: "hibernate" });
+    await silentCreates(project, collection, [{ id: "lost", data: { kind: "x" } }]);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await events(a.socket, 1)).toMatchObject([{ seq: 1, event: "create", id: "lost" }]);
+    expect(await events(b.socket, 1)).toMatchObject([{ seq: 1, event: "create", id: "lost" }]);
+    expect(await stub.state()).toMatchObject({ delivered: 1, subscribers: 2, live: 2, filter_groups: 2 });
+    a.socket.close();
+    b.socket.close();
+  });
+
   it("after hibernating while idle, a write reaches every subscriber", async () => {
     const project = await createProject();
     const collection = uniqueCollection();
