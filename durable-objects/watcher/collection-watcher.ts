@@ -1,12 +1,15 @@
+import { ApiError } from "../../core/errors";
 import type { ConnectParams } from "../../core/protocol/connect-params";
 import {
   DEFAULT_SNAPSHOT_LIMIT,
   WATCHER_CLIENT_FRAME_TYPES,
   WatchConnect,
   WatcherClientFrame,
+  type WatcherHelloFrame,
 } from "../../core/protocol/watcher";
 import type { Attachment } from "../hub/attachment";
-import { type BaseClientFrame, HubError, type ReplyAndThen, SocketHub } from "../hub/socket-hub";
+import { serializeFrame } from "../hub/frames";
+import { type BaseClientFrame, type ReplyAndThen, SocketHub } from "../hub/socket-hub";
 import { StartGate } from "../hub/start-gate";
 import { type WatcherAttachment, type WatchState, watchStateOf } from "./watcher-attachment";
 import { CollectionFeed } from "./watcher-feed";
@@ -98,7 +101,7 @@ export class CollectionWatcherObject extends SocketHub {
   // ===== RPC (called by the Worker)
 
   /**
-   * A write to the collection committed with change sequence `seq` (worker/documents/notify.ts).
+   * A write to the collection committed with change sequence `seq` (worker/documents/after-commit.ts).
    * Resolves once it is delivered; the write never waits for this.
    */
   async notify(projectId: string, collection: string, seq: number): Promise<void> {
@@ -123,8 +126,7 @@ export class CollectionWatcherObject extends SocketHub {
     const full: WatcherAttachment = { ...attachment, w: state };
     this.setAttachment(ws, full);
     this.#subscribers.connect(ws, full, state, params.since_seq, watch.snapshot ? watch.snapshot_limit : null);
-    const hello = {
-      v: 1,
+    const hello = serializeFrame<typeof WatcherHelloFrame>({
       type: "hello",
       connection_id: attachment.cid,
       client_id: attachment.client,
@@ -132,8 +134,8 @@ export class CollectionWatcherObject extends SocketHub {
       collection: params.name,
       filter: watch.filter,
       limits: this.connectionLimits(attachment),
-    };
-    return [JSON.stringify(hello)];
+    });
+    return [hello];
   }
 
   protected async onFrame(
@@ -151,7 +153,7 @@ export class CollectionWatcherObject extends SocketHub {
       case "sync":
         return syncedFrame(request.ref, await this.#subscribers.sync(ws));
       default:
-        throw new HubError("unknown_type", `Unknown frame type ${JSON.stringify(request.type)}.`);
+        throw new ApiError("unknown_type", `Unknown frame type ${JSON.stringify(request.type)}.`);
     }
   }
 

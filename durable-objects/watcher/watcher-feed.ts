@@ -1,7 +1,5 @@
-import type { ChangePage } from "../../core/documents/wire";
-import { ApiError } from "../../core/errors";
 import { getCollectionSettings } from "../../data/documents/collection-settings";
-import { readChanges } from "../../data/documents/outbox";
+import { type ChangesRead, readChanges } from "../../data/documents/outbox";
 import { type WatchRules, watchRules } from "./watcher-events";
 
 /**
@@ -33,42 +31,6 @@ export function headOf(result: D1Result | undefined): FeedHead {
   return (result?.results[0] as FeedHead | undefined) ?? { seq: 0, pruned_through: 0 };
 }
 
-/** The changes after `since` were pruned: they are gone, and whoever needed them must resync. */
-export class FeedPruned extends Error {
-  override readonly name = "FeedPruned";
-  constructor(
-    readonly since: number,
-    /** The last pruned sequence: the feed goes on from the one after it. */
-    readonly prunedThrough: number,
-    readonly head: number,
-  ) {
-    super(`Changes after ${since} were pruned through ${prunedThrough}.`);
-  }
-}
-
-/**
- * Up to `limit` changes after `since`, oldest first.
- *
- * @throws {FeedPruned} when changes after `since` were already pruned.
- */
-export async function readFeed(
-  db: D1Database,
-  projectId: string,
-  collection: string,
-  since: number,
-  limit: number,
-): Promise<ChangePage> {
-  try {
-    return await readChanges(db, projectId, collection, since, limit);
-  } catch (error) {
-    if (error instanceof ApiError && error.code === "changes_pruned") {
-      const details = error.details as { oldest_available_seq: number; last_seq: number };
-      throw new FeedPruned(since, details.oldest_available_seq - 1, details.last_seq);
-    }
-    throw error;
-  }
-}
-
 /**
  * One collection's change feed and rules, as its watcher reads them. Rules are parsed once per
  * rules text, so reading them on every delivery costs one small query and no parse while they do
@@ -83,9 +45,9 @@ export class CollectionFeed {
     readonly collection: string,
   ) {}
 
-  /** Up to `limit` changes after `since`, oldest first. @throws {FeedPruned} */
-  read(since: number, limit: number): Promise<ChangePage> {
-    return readFeed(this.db, this.projectId, this.collection, since, limit);
+  /** Up to `limit` changes after `since`, oldest first, or that changes after `since` were pruned. */
+  read(since: number, limit: number): Promise<ChangesRead> {
+    return readChanges(this.db, this.projectId, this.collection, since, limit);
   }
 
   /** Where the feed stands now. */

@@ -1,11 +1,12 @@
 import type { Change } from "../../core/documents/wire";
+import { ApiError } from "../../core/errors";
 import { CLOSE_CODES } from "../../core/protocol/close-codes";
+import type { ChangesPruned } from "../../data/documents/outbox";
 import type { Attachment } from "../hub/attachment";
-import { errorFrame } from "../hub/frames";
-import { HubError } from "../hub/socket-hub";
+import { errorFrame, errorFrameOf } from "../hub/frames";
 import { audienceOf, type WatchState } from "./watcher-attachment";
 import { ChangeEvents, eventsByAudience, type WatchRules } from "./watcher-events";
-import { type CollectionFeed, FeedPruned } from "./watcher-feed";
+import type { CollectionFeed } from "./watcher-feed";
 import { changesFrames, resyncFrame, snapshotEndFrame, syncedFrame } from "./watcher-frames";
 import { type SnapshotResult, takeSnapshot } from "./watcher-snapshot";
 import { FilterRefs, type Subscriber, SubscriptionIndex } from "./watcher-subscriptions";
@@ -140,6 +141,10 @@ export class SubscriberLifecycle {
       this.#live.add(subscriber);
     } catch (error) {
       console.error("CollectionWatcher: a subscription could not be restored", error);
+      this.#host.send(
+        ws,
+        errorFrame(null, "internal", "The subscription could not be restored; reconnect and resume."),
+      );
       this.#host.close(ws, CLOSE_CODES.internal, "internal");
     }
   }
@@ -161,13 +166,13 @@ export class SubscriberLifecycle {
   /**
    * A `snapshot` request: takes the subscriber off the stream and sends it the snapshot.
    *
-   * @throws {HubError} `invalid_request` while a snapshot is under way on it; what the snapshot
+   * @throws {ApiError} `invalid_request` while a snapshot is under way on it; what the snapshot
    * threw when it failed (the subscriber is then back on the stream where it was).
    */
   async requestSnapshot(ws: WebSocket, limit: number): Promise<RequestedSnapshot> {
     const subscriber = this.#subscriberAt(ws);
     if (subscriber.state === "snapshot") {
-      throw new HubError("invalid_request", "A snapshot is already being taken on this connection; wait for it.");
+      throw new ApiError("invalid_request", "A snapshot is already being taken on this connection; wait for it.");
     }
     const result = await this.#snapshot(subscriber, limit, false);
     return { result, resume: () => this.#join(subscriber, result.seq) };
@@ -177,7 +182,7 @@ export class SubscriberLifecycle {
    * A `sync` request: reads the feed to its end and waits for the subscriber to be live. Returns the
    * sequence it then holds every change through.
    *
-   * @throws {HubError} `internal` when it did not reach the live stream in time.
+   * @throws {ApiError} `internal` when it did not reach the live stream in time.
    */
   async sync(ws: WebSocket): Promise<number> {
     const subscriber = this.#subscriberAt(ws);
@@ -190,7 +195,7 @@ export class SubscriberLifecycle {
       clearTimeout(timer);
     }
     if (subscriber.state !== "live") {
-      throw new HubError("internal", "This connection did not reach the live stream in time; retry.");
+      throw new ApiError("internal", "This connection did not reach the live stream in time; retry.");
     }
     return this.#delivered;
   }
@@ -226,19 +231,15 @@ export class SubscriberLifecycle {
       if (this.#live.size === 0 && this.#ahead.size === 0) return;
       const since = this.#delivered;
       const feed = this.#host.feed();
-      let page: Awaited<ReturnType<CollectionFeed["read"]>>;
-      let rules: WatchRules;
-      try {
-        [page, rules] = await Promise.all([feed.read(since, FEED_PAGE), feed.rules()]);
-      } catch (error) {
-        if (!(error instanceof FeedPruned)) throw error;
-        if (this.#delivered === since) this.#skipPruned(error);
+      const [read, rules] = await Promise.all([feed.read(since, FEED_PAGE), feed.rules()]);
+      if (read.pruned) {
+        if (this.#delivered === since) this.#skipPruned(read);
         continue;
       }
       // Moved meanwhile (a fast-forward): this page may start too early.
       if (this.#delivered !== since) continue;
-      this.#deliver(page.items, rules);
-      if (page.next_cursor === null) return;
+      this.#deliver(read.page.items, rules);
+      if (read.page.next_cursor === null) return;
     }
   }
 
@@ -267,8 +268,16 @@ export class SubscriberLifecycle {
       for (;;) {
         this.#closeExpired();
         const feed = this.#host.feed();
-        const [page, rules] = await Promise.all([feed.read(subscriber.cursor, FEED_PAGE), feed.rules()]);
+        const [read, rules] = await Promise.all([feed.read(subscriber.cursor, FEED_PAGE), feed.rules()]);
         if (subscriber.run !== run || subscriber.state !== "catching_up") return;
+        if (read.pruned) {
+          // Like a resume from too far back: told so, it goes on from the head.
+          const head = Math.max(read.last_seq, this.#delivered);
+          this.#host.send(subscriber.ws, resyncFrame("too_old", subscriber.cursor, read.oldest_seq - 1, head));
+          this.#join(subscriber, head);
+          return;
+        }
+        const { page } = read;
         const limit = this.#delivered;
         const events: string[] = [];
         let last = subscriber.cursor;
@@ -290,13 +299,6 @@ export class SubscriberLifecycle {
       }
     } catch (error) {
       if (subscriber.run !== run || subscriber.state !== "catching_up") return;
-      if (error instanceof FeedPruned) {
-        // Like a resume from too far back: told so, it goes on from the head.
-        const head = Math.max(error.head, this.#delivered);
-        this.#host.send(subscriber.ws, resyncFrame("too_old", subscriber.cursor, error.prunedThrough, head));
-        this.#join(subscriber, head);
-        return;
-      }
       this.#fail(subscriber, error);
     }
   }
@@ -306,8 +308,8 @@ export class SubscriberLifecycle {
    * notification reached it): whoever needed those changes is told, and the stream goes on after
    * the pruned ones.
    */
-  #skipPruned(error: FeedPruned): void {
-    const resumeAt = error.prunedThrough;
+  #skipPruned(pruned: ChangesPruned): void {
+    const resumeAt = pruned.oldest_seq - 1;
     const affected: [Subscriber, number][] = [];
     for (const subscriber of this.#live.subscribers()) affected.push([subscriber, this.#delivered]);
     for (const [cursor, waiting] of this.#ahead) {
@@ -364,7 +366,7 @@ export class SubscriberLifecycle {
    * Takes the subscriber off the stream and sends it a snapshot. The caller puts it back on the
    * stream at the snapshot's sequence, after the `snapshot_end`.
    *
-   * @throws {HubError} when the snapshot failed. A requested one leaves the subscriber back on the
+   * @throws {ApiError} when the snapshot failed. A requested one leaves the subscriber back on the
    * stream where it was; one taken at connect leaves it `starting`, for the caller to fail.
    */
   async #snapshot(subscriber: Subscriber, limit: number, atConnect: boolean): Promise<SnapshotResult> {
@@ -388,7 +390,7 @@ export class SubscriberLifecycle {
         send: (frame) => this.#host.send(subscriber.ws, frame),
         wanted: () => subscriber.run === run && subscriber.state === "snapshot",
       });
-      if (!result) throw new HubError("internal", "The snapshot was abandoned: the connection closed or restarted.");
+      if (!result) throw new ApiError("internal", "The snapshot was abandoned: the connection closed or restarted.");
       return result;
     } catch (error) {
       if (subscriber.run === run && subscriber.state === "snapshot") {
@@ -479,10 +481,9 @@ export class SubscriberLifecycle {
   /** Tells a subscriber why it cannot be served and closes its connection. */
   #fail(subscriber: Subscriber, error: unknown): void {
     if (subscriber.state === "closed") return;
-    if (error instanceof HubError) {
-      this.#host.send(subscriber.ws, errorFrame(null, error.code, error.message, error.details));
-      const code = error.code === "forbidden" ? CLOSE_CODES.forbidden : CLOSE_CODES.internal;
-      this.#host.close(subscriber.ws, code, error.code);
+    if (error instanceof ApiError) {
+      this.#host.send(subscriber.ws, errorFrameOf(null, error));
+      this.#host.close(subscriber.ws, error.closeCode, error.code);
       return;
     }
     console.error("CollectionWatcher: a subscriber failed", error);
@@ -496,7 +497,7 @@ export class SubscriberLifecycle {
       if (subscriber.audience.bypass) continue;
       this.#fail(
         subscriber,
-        new HubError("forbidden", "The collection has no read rule any more; only secret keys may watch it."),
+        new ApiError("forbidden", "The collection has no read rule any more; only secret keys may watch it."),
       );
     }
   }
@@ -543,10 +544,10 @@ export class SubscriberLifecycle {
     return subscriber;
   }
 
-  /** @throws {HubError} `internal` when the connection has no subscription (it was lost). */
+  /** @throws {ApiError} `internal` when the connection has no subscription (it was lost). */
   #subscriberAt(ws: WebSocket): Subscriber {
     const subscriber = this.#subscribers.get(ws);
-    if (!subscriber) throw new HubError("internal", "This connection's subscription was lost; reconnect.");
+    if (!subscriber) throw new ApiError("internal", "This connection's subscription was lost; reconnect.");
     return subscriber;
   }
 }

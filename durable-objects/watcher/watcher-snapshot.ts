@@ -1,13 +1,16 @@
 import type { Change } from "../../core/documents/wire";
+import { ApiError } from "../../core/errors";
+import type { WatchedDocument } from "../../core/protocol/watcher";
 import { and, type Caller } from "../../core/query";
 import { compareStrings } from "../../core/query/values";
 import { CollectionAccess } from "../../data/documents/access";
 import { encodeCursor } from "../../data/documents/cursor";
 import { listStatement } from "../../data/documents/list-query";
-import { messagesFrames } from "../hub/frames";
-import { HubError } from "../hub/socket-hub";
+import { readChanges } from "../../data/documents/outbox";
+import { type Json, toJson } from "../hub/frames";
 import { visibleTo, type WatchRules } from "./watcher-events";
-import { FeedPruned, headOf, headStatement, readFeed } from "./watcher-feed";
+import { headOf, headStatement } from "./watcher-feed";
+import { snapshotFrames, snapshotRemovedFrame, watchedDocumentJson } from "./watcher-frames";
 import type { AudienceRef, FilterRef } from "./watcher-subscriptions";
 
 /** Documents per D1 read of a snapshot (each page is one query, read with the feed's head). */
@@ -54,13 +57,13 @@ interface PageRange {
  * is sent again (or dropped) as it stands at S. The frames, applied in order, give the exact set at
  * S, without holding the whole snapshot in memory.
  *
- * @throws {HubError} `forbidden` when rules forbid this subscriber to read; `internal` when the
+ * @throws {ApiError} `forbidden` when rules forbid this subscriber to read; `internal` when the
  * feed was pruned under the snapshot (retry).
  */
 export async function takeSnapshot(source: SnapshotSource): Promise<SnapshotResult | null> {
   const { db, projectId, collection, audience } = source;
   if (!audience.bypass && !source.rules.read) {
-    throw new HubError("forbidden", `Collection "${collection}" has no read rule, so only secret keys may watch it.`);
+    throw new ApiError("forbidden", `Collection "${collection}" has no read rule, so only secret keys may watch it.`);
   }
   const access = await CollectionAccess.load(db, callerOf(projectId, audience), collection);
   const filter =
@@ -81,8 +84,8 @@ export async function takeSnapshot(source: SnapshotSource): Promise<SnapshotResu
     const found = (rows?.results ?? []) as { id: string; data: string }[];
     const page = found.slice(0, limit);
     more = found.length > limit;
-    const items = page.map((row) => `{"id":${JSON.stringify(row.id)},"data":${row.data}}`);
-    for (const frame of messagesFrames(items, source.frameItems, source.frameBytes, "snapshot")) source.send(frame);
+    const items = page.map((row) => watchedDocumentJson(row.id, row.data));
+    for (const frame of snapshotFrames(items, source.frameItems, source.frameBytes)) source.send(frame);
     for (const row of page) ids.add(row.id);
     const last = page.at(-1)?.id ?? null;
     ranges.push({ last: more ? last : null, seq: headOf(head).seq });
@@ -104,13 +107,11 @@ async function fixUp(source: SnapshotSource, ranges: PageRange[], ids: Set<strin
   const latest = new Map<string, Change>();
   let since = first;
   while (since < seq) {
-    let page: Awaited<ReturnType<typeof readFeed>>;
-    try {
-      page = await readFeed(source.db, source.projectId, source.collection, since, FIX_UP_PAGE);
-    } catch (error) {
-      if (!(error instanceof FeedPruned)) throw error;
-      throw new HubError("internal", "The collection changed faster than a snapshot could be taken; ask again.");
+    const read = await readChanges(source.db, source.projectId, source.collection, since, FIX_UP_PAGE);
+    if (read.pruned) {
+      throw new ApiError("internal", "The collection changed faster than a snapshot could be taken; ask again.");
     }
+    const { page } = read;
     if (!source.wanted()) return false;
     if (page.items.length === 0) break;
     for (const change of page.items) {
@@ -120,18 +121,18 @@ async function fixUp(source: SnapshotSource, ranges: PageRange[], ids: Set<strin
       since = change.seq;
     }
   }
-  const items: string[] = [];
+  const items: Json<WatchedDocument>[] = [];
   const removed: string[] = [];
   for (const [id, change] of latest) {
     if (visibleTo(source.rules, source.filter, source.audience, change.data)) {
-      items.push(`{"id":${JSON.stringify(id)},"data":${JSON.stringify(change.data)}}`);
+      items.push(toJson({ id, data: change.data as WatchedDocument["data"] }));
       ids.add(id);
     } else if (ids.delete(id)) {
-      removed.push(JSON.stringify(id));
+      removed.push(id);
     }
   }
-  const frames = messagesFrames(items, source.frameItems, source.frameBytes, "snapshot");
-  if (removed.length > 0) frames.push(`{"v":1,"type":"snapshot","items":[],"removed":[${removed.join(",")}]}`);
+  const frames = snapshotFrames(items, source.frameItems, source.frameBytes);
+  if (removed.length > 0) frames.push(snapshotRemovedFrame(removed));
   for (const frame of frames) source.send(frame);
   return true;
 }
