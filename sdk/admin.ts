@@ -8,6 +8,7 @@ import {
   request,
   type Transport,
 } from "./http.js";
+import { type AdminStorageApi, createAdminStorageApi } from "./storage/buckets-api.js";
 import type {
   ApiKeyInfo,
   ChannelCapabilities,
@@ -153,6 +154,8 @@ export interface AdminClient {
   readonly projects: AdminProjectsApi;
   readonly keys: AdminKeysApi;
   readonly signingKeys: AdminSigningKeysApi;
+  /** Any project's buckets, storage usage and quota. */
+  readonly storage: AdminStorageApi;
 }
 
 /**
@@ -197,5 +200,6 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     signingKeys: {
       rotate: (id, callOptions) => request(transport, "POST", `${project(id)}/signing-keys/rotate`, callOptions),
     },
+    storage: createAdminStorageApi(transport),
   };
 }

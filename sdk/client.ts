@@ -14,6 +14,7 @@ import {
   type Transport,
 } from "./http.js";
 import { createRealtimeApi, type RealtimeOptions } from "./realtime/realtime.js";
+import { createStorageApi } from "./storage/bucket.js";
 import type { HealthStatus } from "./types.js";
 
 /**
@@ -175,6 +176,7 @@ export function createClient(options: ClientOptions): FlarebaseClient {
     health: (callOptions) => request(core, "GET", "/health", callOptions),
     collection: (name) => createCollection(core, name),
     collections: createCollectionsApi(core),
+    storage: createStorageApi(core),
     setToken(next) {
       token = next;
       for (const listener of listeners) listener();

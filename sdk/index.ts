@@ -12,6 +12,7 @@
 // under every `moduleResolution` a consumer may use, `node16`/`nodenext` included.
 
 export type * from "../core/documents/wire.js";
+export type * from "../core/files/wire.js";
 export type { AdminClient, AdminClientOptions, AdminKeysApi, AdminProjectsApi, AdminSigningKeysApi } from "./admin.js";
 export { createAdminClient } from "./admin.js";
 export type { AuthApi } from "./auth.js";
@@ -42,4 +43,13 @@ export type { CallOptions, FetchLike, HttpMethod, QueryValue, RequestOptions } f
 export type { CollectionWatching, LiveQueryOptions } from "./live-query.js";
 export { LiveQuery } from "./live-query.js";
 export * from "./realtime/index.js";
+export type {
+  DownloadOptions,
+  ListFilesQuery,
+  StorageApi,
+  StorageBucket,
+  UploadOptions,
+} from "./storage/bucket.js";
+export type { AdminStorageApi, BucketSettingsInput, BucketsApi } from "./storage/buckets-api.js";
+export type { UploadBody, UploadProgress } from "./storage/upload-body.js";
 export type * from "./types.js";

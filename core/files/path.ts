@@ -5,6 +5,8 @@
  * bucket's R2 prefix.
  */
 
+import { isWellFormedText } from "../query/values";
+
 /** Longest accepted path in UTF-8 bytes: R2 keys stop at 1,024 bytes, and the project and
  * bucket prefix takes up to ~90 of them. */
 export const MAX_FILE_PATH_BYTES = 900;
@@ -37,7 +39,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  * checkFilePath("a/../b");               // { ok: false, reason: "dot_segment", ... }
  */
 export function checkFilePath(raw: string): PathCheck {
-  if (!raw.isWellFormed()) return problem("unpaired_surrogate", "The path holds an unpaired surrogate.");
+  if (!isWellFormedText(raw)) return problem("unpaired_surrogate", "The path holds an unpaired surrogate.");
   const path = raw.normalize("NFC");
   if (path === "") return problem("empty", "The path is empty.");
   if (CONTROL.test(path)) return problem("control_character", "The path holds a control character (NUL included).");

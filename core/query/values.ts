@@ -110,11 +110,17 @@ export function endsWithValue(a: unknown, b: unknown): boolean {
   return typeof a === "string" && typeof b === "string" && a.endsWith(b);
 }
 
+/** An unpaired UTF-16 surrogate: such a string has no UTF-8 form, so SQLite cannot hold it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True for a string with no unpaired surrogate (`String.prototype.isWellFormed`, for older runtimes). */
+export const isWellFormedText = (text: string) => !LONE_SURROGATE.test(text);
+
 /** `a + b + ...`: the joined strings when every part is a well-formed string, else null. */
 export function concatValues(parts: readonly unknown[]): string | null {
   let out = "";
   for (const part of parts) {
-    if (typeof part !== "string" || !part.isWellFormed()) return null;
+    if (typeof part !== "string" || !isWellFormedText(part)) return null;
     out += part;
   }
   return out;

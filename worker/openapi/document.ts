@@ -20,8 +20,12 @@ export interface DeclaredOperation {
 
 const METHODS = new Set(["get", "post", "put", "patch", "delete"]);
 
-/** `/v1/collections/:collection/documents/:id` → `/v1/collections/{collection}/documents/{id}`. */
-export const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+/**
+ * `/v1/collections/:collection/documents/:id` → `/v1/collections/{collection}/documents/{id}`; a
+ * trailing wildcard (`/objects/*`, a file path with its slashes) becomes `{path}`.
+ */
+export const openApiPath = (honoPath: string) =>
+  honoPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}").replace(/\/\*$/, "/{path}");
 
 /**
  * The declared operations of an app, one per method and path, in the app's order. Middleware

@@ -3,6 +3,12 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { BUCKET_NAME } from "../../core/files/path";
+import {
+  BucketPageSchema,
+  BucketRecordSchema,
+  DeletedBucketSchema,
+  StorageUsageSchema,
+} from "../../core/files/wire-schemas";
 import { MAX_FILTER_LENGTH } from "../../core/query";
 import { validateBucketRules } from "../../data/files/access";
 import {
@@ -17,11 +23,8 @@ import {
 import { bucketKeyPrefix } from "../../data/files/object-key";
 import { getStorageUsage, setStorageQuota } from "../../data/files/usage";
 import type { AppEnv } from "../app-env";
-import { requireAdmin } from "../auth/admin";
-import { requireAuth, requireSecretKey } from "../auth/auth-context";
+import { type RouteAuth, route } from "../openapi/route";
 import { getProject } from "../projects/project-store";
-import { readJson, readQuery } from "../validation";
-import { bucketParam } from "./storage-caller";
 
 const RuleText = z.string().trim().min(1).max(MAX_FILTER_LENGTH).nullable().optional();
 /** Rule texts per operation (null or absent: only secret keys). */
@@ -97,71 +100,162 @@ async function deleteBucketBytes(bucket: R2Bucket, prefix: string): Promise<void
   }
 }
 
+const BucketName = z
+  .string()
+  .regex(BUCKET_NAME, "1-63 lowercase letters, digits, - or _, starting with a letter or digit");
+const BucketParams = z.object({ bucket: BucketName });
+const AdminProjectParams = z.object({ projectId: z.string().min(1).max(64) });
+
+/** The operator's mount checks that the project exists before anything else about the request. */
+const requireProjectParam = createMiddleware<AppEnv>(async (c, next) => {
+  const projectId = c.req.param("projectId") ?? "";
+  if (!(await getProject(c.env.DB, projectId))) throw new ApiError("not_found", `No project with id "${projectId}".`);
+  await next();
+});
+
+/** Who manages buckets, and how the project is found: the key's, or the path's. */
+interface BucketMount {
+  auth: RouteAuth;
+  checks: MiddlewareHandler<AppEnv>[];
+  project(c: Context<AppEnv>): string;
+}
+
 /**
  * The bucket endpoints, written once and mounted twice: for a project's secret key
  * (`/v1/storage/buckets`) and for the operator (`/v1/admin/projects/:projectId/buckets`).
  */
-function bucketRoutes(guard: MiddlewareHandler<AppEnv>, project: (c: Context<AppEnv>) => Promise<string>) {
+function bucketRoutes({ auth, checks, project }: BucketMount) {
+  const errors = auth === "admin" ? (["not_found"] as const) : [];
   return new Hono<AppEnv>()
-    .use("/", guard)
-    .use("/:bucket", guard)
-    .get("/", async (c) => c.json({ items: await listBuckets(c.env.DB, await project(c)), next_cursor: null }))
-    .post("/", async (c) => {
-      const projectId = await project(c);
-      const body = await readJson(c, CreateBucketBody);
-      const settings = mergeSettings(DEFAULT_BUCKET_SETTINGS, body);
-      return c.json(await createBucket(c.env.DB, projectId, body.name, settings), 201);
-    })
-    .get("/:bucket", async (c) => c.json(await requireBucket(c.env.DB, await project(c), bucketParam(c))))
-    .patch("/:bucket", async (c) => {
-      const projectId = await project(c);
-      const name = bucketParam(c);
-      const body = await readJson(c, UpdateBucketBody);
-      const current = await requireBucket(c.env.DB, projectId, name);
-      return c.json(await updateBucket(c.env.DB, projectId, name, mergeSettings(current, body)));
-    })
-    .delete("/:bucket", async (c) => {
-      const projectId = await project(c);
-      const name = bucketParam(c);
-      const { force } = readQuery(c, DeleteBucketQuery);
-      await deleteBucket(c.env.DB, projectId, name, force === "true");
-      c.executionCtx.waitUntil(deleteBucketBytes(c.env.BUCKET, bucketKeyPrefix(projectId, name)));
-      return c.json({ name, deleted: true });
-    });
+    .get(
+      "/",
+      route({
+        summary: "List the project's buckets",
+        auth,
+        checks,
+        responses: { 200: { description: "Every bucket, by name.", body: BucketPageSchema } },
+        errors,
+      }),
+      async (c) => c.json({ items: await listBuckets(c.env.DB, project(c)), next_cursor: null }),
+    )
+    .post(
+      "/",
+      route({
+        summary: "Create a bucket",
+        description: "Settings left out take their defaults: private, no size or type limit, no rules.",
+        auth,
+        checks,
+        body: CreateBucketBody,
+        responses: { 201: { description: "The bucket.", body: BucketRecordSchema } },
+        errors: [...errors, "conflict", "invalid_filter"],
+      }),
+      async (c) => {
+        const body = c.req.valid("json");
+        const settings = mergeSettings(DEFAULT_BUCKET_SETTINGS, body);
+        return c.json(await createBucket(c.env.DB, project(c), body.name, settings), 201);
+      },
+    )
+    .get(
+      "/:bucket",
+      route({
+        summary: "Get a bucket",
+        auth,
+        checks,
+        params: BucketParams,
+        responses: { 200: { description: "The bucket.", body: BucketRecordSchema } },
+        errors: ["not_found"],
+      }),
+      async (c) => c.json(await requireBucket(c.env.DB, project(c), c.req.valid("param").bucket)),
+    )
+    .patch(
+      "/:bucket",
+      route({
+        summary: "Change a bucket's settings",
+        description: "Only the fields sent change; `rules` replaces every rule (operations left out are removed).",
+        auth,
+        checks,
+        params: BucketParams,
+        body: UpdateBucketBody,
+        responses: { 200: { description: "The bucket.", body: BucketRecordSchema } },
+        errors: ["not_found", "invalid_filter"],
+      }),
+      async (c) => {
+        const projectId = project(c);
+        const { bucket: name } = c.req.valid("param");
+        const current = await requireBucket(c.env.DB, projectId, name);
+        return c.json(await updateBucket(c.env.DB, projectId, name, mergeSettings(current, c.req.valid("json"))));
+      },
+    )
+    .delete(
+      "/:bucket",
+      route({
+        summary: "Delete a bucket",
+        description: "Only an empty bucket, unless `force=true`: then its files go too (their bytes after the answer).",
+        auth,
+        checks,
+        params: BucketParams,
+        query: DeleteBucketQuery,
+        responses: { 200: { description: "Deleted.", body: DeletedBucketSchema } },
+        errors: ["not_found", "conflict"],
+      }),
+      async (c) => {
+        const projectId = project(c);
+        const { bucket: name } = c.req.valid("param");
+        await deleteBucket(c.env.DB, projectId, name, c.req.valid("query").force === "true");
+        c.executionCtx.waitUntil(deleteBucketBytes(c.env.BUCKET, bucketKeyPrefix(projectId, name)));
+        return c.json({ name, deleted: true as const });
+      },
+    );
 }
-
-/** A secret key of the project (authenticates, then insists on sk_). */
-const requireSecret = createMiddleware<AppEnv>(async (c, next) => {
-  await requireAuth(c, async () => {
-    await requireSecretKey(c, next);
-  });
-});
 
 /** `/v1/storage/buckets` with a secret key. */
-export const storageBucketRoutes = bucketRoutes(requireSecret, async (c) => c.var.auth.projectId);
+export const storageBucketRoutes = bucketRoutes({ auth: "secret", checks: [], project: (c) => c.var.auth.projectId });
 
 /** `/v1/storage/usage` with a secret key: bytes and files stored, and the quota. */
-export const storageUsageRoutes = new Hono<AppEnv>().get("/", requireSecret, async (c) =>
-  c.json(await getStorageUsage(c.env.DB, c.var.auth.projectId)),
+export const storageUsageRoutes = new Hono<AppEnv>().get(
+  "/",
+  route({
+    summary: "The project's storage usage and quota",
+    auth: "secret",
+    responses: { 200: { description: "Bytes and files stored, and the quota.", body: StorageUsageSchema } },
+  }),
+  async (c) => c.json(await getStorageUsage(c.env.DB, c.var.auth.projectId)),
 );
 
-async function adminProject(c: Context<AppEnv>): Promise<string> {
-  const projectId = c.req.param("projectId") ?? "";
-  if (!(await getProject(c.env.DB, projectId))) throw new ApiError("not_found", `No project with id "${projectId}".`);
-  return projectId;
-}
+const adminProject = (c: Context<AppEnv>) => c.req.param("projectId") as string;
 
 /**
  * `/v1/admin/projects/:projectId/buckets` and `/v1/admin/projects/:projectId/storage` (usage and
  * quota) with the admin token.
  */
 export const adminStorageRoutes = new Hono<AppEnv>()
-  .route("/projects/:projectId/buckets", bucketRoutes(requireAdmin, adminProject))
-  .get("/projects/:projectId/storage", requireAdmin, async (c) =>
-    c.json(await getStorageUsage(c.env.DB, await adminProject(c))),
+  .route(
+    "/projects/:projectId/buckets",
+    bucketRoutes({ auth: "admin", checks: [requireProjectParam], project: adminProject }),
   )
-  .put("/projects/:projectId/storage", requireAdmin, async (c) => {
-    const projectId = await adminProject(c);
-    const { quota_bytes } = await readJson(c, StorageQuotaBody);
-    return c.json(await setStorageQuota(c.env.DB, projectId, quota_bytes));
-  });
+  .get(
+    "/projects/:projectId/storage",
+    route({
+      summary: "A project's storage usage and quota",
+      auth: "admin",
+      checks: [requireProjectParam],
+      params: AdminProjectParams,
+      responses: { 200: { description: "Bytes and files stored, and the quota.", body: StorageUsageSchema } },
+      errors: ["not_found"],
+    }),
+    async (c) => c.json(await getStorageUsage(c.env.DB, adminProject(c))),
+  )
+  .put(
+    "/projects/:projectId/storage",
+    route({
+      summary: "Set a project's storage quota",
+      description: "`quota_bytes: null` removes the quota. Uploads past it fail with `quota_exceeded`.",
+      auth: "admin",
+      checks: [requireProjectParam],
+      params: AdminProjectParams,
+      body: StorageQuotaBody,
+      responses: { 200: { description: "Usage and the new quota.", body: StorageUsageSchema } },
+      errors: ["not_found"],
+    }),
+    async (c) => c.json(await setStorageQuota(c.env.DB, adminProject(c), c.req.valid("json").quota_bytes)),
+  );
