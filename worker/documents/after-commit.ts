@@ -1,6 +1,6 @@
+import { watcherObjectName } from "../../core/protocol/watcher";
 import { pruneChanges, shouldPrune } from "../../data/documents/outbox";
 import type { CommittedWrites } from "../../data/documents/writes";
-import { notifyCollectionChanged } from "./notify";
 
 /**
  * Work that follows a commit without delaying the response: one change notification per
@@ -28,4 +28,15 @@ export function afterCommit(
       );
     }
   }
+}
+
+/**
+ * Tells the collection's watcher object that the collection's last change sequence is now `seq`,
+ * so it delivers promptly. Delivery never depends on it, since the watcher reads the outbox by
+ * sequence (a lost notification is made up by the next one, or by the watcher's catch-up alarm).
+ */
+async function notifyCollectionChanged(env: Env, projectId: string, collection: string, seq: number): Promise<void> {
+  const namespace = env.COLLECTION_WATCHER;
+  const stub = namespace.get(namespace.idFromName(watcherObjectName(projectId, collection)));
+  await stub.notify(projectId, collection, seq);
 }
