@@ -116,6 +116,8 @@ const requireProjectParam = createMiddleware<AppEnv>(async (c, next) => {
 /** Who manages buckets, and how the project is found: the key's, or the path's. */
 interface BucketMount {
   auth: RouteAuth;
+  /** The path parameters above `/:bucket` (the admin mount's project id), if any. */
+  projectParams?: typeof AdminProjectParams;
   checks: MiddlewareHandler<AppEnv>[];
   project(c: Context<AppEnv>): string;
 }
@@ -124,8 +126,12 @@ interface BucketMount {
  * The bucket endpoints, written once and mounted twice: for a project's secret key
  * (`/v1/storage/buckets`) and for the operator (`/v1/admin/projects/:projectId/buckets`).
  */
-function bucketRoutes({ auth, checks, project }: BucketMount) {
+function bucketRoutes({ auth, checks, project, projectParams }: BucketMount) {
   const errors = auth === "admin" ? (["not_found"] as const) : [];
+  const listParams = projectParams;
+  const params = projectParams ? projectParams.extend(BucketParams.shape) : BucketParams;
+  // Validated by route(); read back by name so both mounts share one handler.
+  const bucketOf = (c: Context<AppEnv>) => c.req.param("bucket") as string;
   return new Hono<AppEnv>()
     .get(
       "/",
@@ -133,6 +139,7 @@ function bucketRoutes({ auth, checks, project }: BucketMount) {
         summary: "List the project's buckets",
         auth,
         checks,
+        ...(listParams ? { params: listParams } : {}),
         responses: { 200: { description: "Every bucket, by name.", body: BucketPageSchema } },
         errors,
       }),
@@ -145,6 +152,7 @@ function bucketRoutes({ auth, checks, project }: BucketMount) {
         description: "Settings left out take their defaults: private, no size or type limit, no rules.",
         auth,
         checks,
+        ...(listParams ? { params: listParams } : {}),
         body: CreateBucketBody,
         responses: { 201: { description: "The bucket.", body: BucketRecordSchema } },
         errors: [...errors, "conflict", "invalid_filter"],
@@ -161,11 +169,11 @@ function bucketRoutes({ auth, checks, project }: BucketMount) {
         summary: "Get a bucket",
         auth,
         checks,
-        params: BucketParams,
+        params,
         responses: { 200: { description: "The bucket.", body: BucketRecordSchema } },
         errors: ["not_found"],
       }),
-      async (c) => c.json(await requireBucket(c.env.DB, project(c), c.req.valid("param").bucket)),
+      async (c) => c.json(await requireBucket(c.env.DB, project(c), bucketOf(c))),
     )
     .patch(
       "/:bucket",
@@ -174,14 +182,14 @@ function bucketRoutes({ auth, checks, project }: BucketMount) {
         description: "Only the fields sent change; `rules` replaces every rule (operations left out are removed).",
         auth,
         checks,
-        params: BucketParams,
+        params,
         body: UpdateBucketBody,
         responses: { 200: { description: "The bucket.", body: BucketRecordSchema } },
         errors: ["not_found", "invalid_filter"],
       }),
       async (c) => {
         const projectId = project(c);
-        const { bucket: name } = c.req.valid("param");
+        const name = bucketOf(c);
         const current = await requireBucket(c.env.DB, projectId, name);
         return c.json(await updateBucket(c.env.DB, projectId, name, mergeSettings(current, c.req.valid("json"))));
       },
@@ -193,14 +201,14 @@ function bucketRoutes({ auth, checks, project }: BucketMount) {
         description: "Only an empty bucket, unless `force=true`: then its files go too (their bytes after the answer).",
         auth,
         checks,
-        params: BucketParams,
+        params,
         query: DeleteBucketQuery,
         responses: { 200: { description: "Deleted.", body: DeletedBucketSchema } },
         errors: ["not_found", "conflict"],
       }),
       async (c) => {
         const projectId = project(c);
-        const { bucket: name } = c.req.valid("param");
+        const name = bucketOf(c);
         await deleteBucket(c.env.DB, projectId, name, c.req.valid("query").force === "true");
         c.executionCtx.waitUntil(deleteBucketBytes(c.env.BUCKET, bucketKeyPrefix(projectId, name)));
         return c.json({ name, deleted: true as const });
@@ -231,7 +239,12 @@ const adminProject = (c: Context<AppEnv>) => c.req.param("projectId") as string;
 export const adminStorageRoutes = new Hono<AppEnv>()
   .route(
     "/projects/:projectId/buckets",
-    bucketRoutes({ auth: "admin", checks: [requireProjectParam], project: adminProject }),
+    bucketRoutes({
+      auth: "admin",
+      checks: [requireProjectParam],
+      project: adminProject,
+      projectParams: AdminProjectParams,
+    }),
   )
   .get(
     "/projects/:projectId/storage",
