@@ -81,7 +81,7 @@ export async function receiveChunk(
 }
 
 /** One exact-size copy of the pieces (the stream's buffers are not ours to keep). */
-function concat(pieces: Uint8Array[], size: number): Uint8Array {
+function concat(pieces: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const piece of pieces) {

@@ -46,8 +46,12 @@ export class UploadStore {
     return new Uint8Array(row.bytes);
   }
 
-  addBlock(bytes: Uint8Array): void {
-    this.sql.exec("INSERT INTO blocks (bytes) VALUES (?)", bytes);
+  /** Keeps a block; `bytes` must span its whole buffer (binding an ArrayBuffer is ~3x faster than a view). */
+  addBlock(bytes: Uint8Array<ArrayBuffer>): void {
+    this.sql.exec(
+      "INSERT INTO blocks (bytes) VALUES (?)",
+      bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer,
+    );
   }
 
   parts(): R2UploadedPart[] {
