@@ -14,6 +14,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEMO_BUCKET, openDemoBucket } from "./demo-bucket.mjs";
 import { DEMO_COLLECTION, openDemoCollection } from "./demo-collection.mjs";
 import { adminRequest, ROOT, randomToken, runWrangler, startWorker, waitForHealth } from "./local-worker.mjs";
 
@@ -61,6 +62,7 @@ async function ensureDemoProject(url, adminToken) {
     if (found.status === 200) {
       // A demo project from before the sample collection existed gets it; rules set since are kept.
       await openDemoCollection(url, adminToken, saved.project_id, { onlyIfUnset: true });
+      await openDemoBucket(url, adminToken, saved.project_id);
       return { ...saved, reused: true };
     }
     if (found.status !== 404) {
@@ -75,6 +77,7 @@ async function ensureDemoProject(url, adminToken) {
     throw new Error(`Creating the demo project failed (HTTP ${created.status}: ${JSON.stringify(created.body)}).`);
   }
   await openDemoCollection(url, adminToken, created.body.id);
+  await openDemoBucket(url, adminToken, created.body.id);
   const state = {
     project_id: created.body.id,
     name: created.body.name,
@@ -97,6 +100,7 @@ function printBanner({ url, adminToken, project }) {
     `  Secret key   ${project.keys.secret}   (server-side only)`,
     `  Demo page    ${url}/demo/?key=${project.keys.public}`,
     `  Sample       collection "${DEMO_COLLECTION}", open to the public key (its rules allow everything)`,
+    `  Sample       bucket "${DEMO_BUCKET}", open to the public key as well`,
     "",
     bold('SDK snippet (a <script type="module"> or any ES module):'),
     `  import { createClient } from "${url}/sdk.js";`,
