@@ -34,6 +34,15 @@ export const client = createClient({ url: "https://flarebase.example" });`,
 export const broadcast = new ProjectBroadcast("pk_demo", "user-1", "Ann", { url: "https://flarebase.example" });`,
   },
   {
+    library: "flarebase (ours)",
+    package: null,
+    uses: "StorageBucket only",
+    // What storage itself weighs (uploads with progress, downloads, URLs, tus): the part of
+    // createClient's size that client.storage accounts for.
+    source: `import { StorageBucket } from "./sdk/storage/bucket.ts";
+export const bucket = new StorageBucket({ url: "https://flarebase.example" }, "files");`,
+  },
+  {
     library: "partysocket",
     package: "partysocket",
     uses: "PartySocket",
