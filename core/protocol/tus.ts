@@ -5,6 +5,8 @@
  * sides spell the protocol the same way.
  */
 
+import type { FileRecord } from "../files/wire";
+
 export const TUS_VERSION = "1.0.0";
 
 /** The extensions the server implements, as `Tus-Extension` lists them. */
@@ -37,6 +39,27 @@ export const TUS_RESPONSE_HEADERS = [
   "Upload-Metadata",
   "Upload-Expires",
 ] as const;
+
+/**
+ * `GET` on an upload (a Flarebase addition; tus clients use HEAD): where it stands, and the file
+ * once it is complete.
+ */
+export interface UploadView {
+  id: string;
+  bucket: string;
+  /** The final file's path. */
+  path: string;
+  content_type: string;
+  /** `Upload-Length`. */
+  length: number;
+  /** Bytes stored so far (`Upload-Offset`). */
+  offset: number;
+  /** True once the file is stored and listed. */
+  complete: boolean;
+  /** When an unfinished upload expires (ISO-8601 UTC); null once complete. */
+  expires_at: string | null;
+  file: FileRecord | null;
+}
 
 /** Keys of `Upload-Metadata` that carry the final file's path, in order of preference. */
 export const PATH_METADATA_KEYS = ["path", "filename", "name"] as const;

@@ -19,7 +19,7 @@
  * URL stays kept.
  */
 import type { FileRecord } from "../../core/files/wire.js";
-import { formatUploadMetadata, TUS_CONTENT_TYPE, TUS_VERSION } from "../../core/protocol/tus.js";
+import { formatUploadMetadata, TUS_CONTENT_TYPE, TUS_VERSION, type UploadView } from "../../core/protocol/tus.js";
 import { FlarebaseError } from "../errors.js";
 import { type HttpMethod, type RequestOptions, request, requestRaw, type Transport } from "../http.js";
 
@@ -59,14 +59,6 @@ const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 const DEFAULT_RETRY_DELAYS = [0, 1000, 3000, 5000, 10000] as const;
 const DEFAULT_CHUNK_TIMEOUT_MS = 120_000;
 const KEY_PREFIX = "flarebase:upload:";
-
-/** What `GET` on an upload answers (the server's view; tus clients use HEAD). */
-interface UploadView {
-  offset: number;
-  length: number;
-  complete: boolean;
-  file: FileRecord | null;
-}
 
 /**
  * Uploads `file` to `bucket` at `path` in resumable chunks and resolves with the stored file.

@@ -1,7 +1,8 @@
 import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { z } from "zod";
 import { ApiError } from "../../core/errors";
-import { checkFilePath } from "../../core/files/path";
+import { BUCKET_NAME, checkFilePath } from "../../core/files/path";
 import type { BucketRecord, FileMetadata } from "../../core/files/wire";
 import {
   CONTENT_TYPE_METADATA_KEYS,
@@ -11,8 +12,10 @@ import {
   TUS_CONTENT_TYPE,
   TUS_EXTENSIONS,
   TUS_VERSION,
+  type UploadView,
 } from "../../core/protocol/tus";
 import { BASE36, randomString } from "../../core/random";
+import { UploadViewSchema } from "../../core/rest/uploads";
 import { FileAccess } from "../../data/files/access";
 import { requireBucket } from "../../data/files/buckets";
 import { commitFile, fileAttributes, getFileRow } from "../../data/files/files";
@@ -26,7 +29,8 @@ import {
   uploadObjectName,
 } from "../../durable-objects/upload/upload-record";
 import type { AppEnv } from "../app-env";
-import { type AuthContext, requireAuth } from "../auth/auth-context";
+import type { AuthContext } from "../auth/auth-context";
+import { type ErrorSpec, route } from "../openapi/route";
 import { checkMetadata, contentTypeAllowed } from "./storage-upload";
 
 /** Longest `Upload-Metadata` header accepted (R2's own metadata limit, as a yardstick). */
@@ -35,6 +39,20 @@ const MAX_METADATA_HEADER_BYTES = 8192;
 const NAMING_KEYS: ReadonlySet<string> = new Set([...PATH_METADATA_KEYS, ...CONTENT_TYPE_METADATA_KEYS]);
 /** Upload ids: 24 base-36 characters (~124 bits), unguessable. */
 const UPLOAD_ID = /^[0-9a-z]{24}$/;
+
+const BucketParams = z.object({ bucket: z.string().regex(BUCKET_NAME, "a bucket name") });
+/** Any id is looked up (an id that cannot exist is `not_found`, like one that does not). */
+const UploadParams = BucketParams.extend({ id: z.string() });
+
+const TUS_NOTE = `tus ${TUS_VERSION} (core, creation, creation-with-upload, termination, expiration): every request but OPTIONS sends \`Tus-Resumable: ${TUS_VERSION}\` (412 otherwise).`;
+const FINISH_ERRORS: readonly ErrorSpec[] = ["not_found", "forbidden", "quota_exceeded", "precondition_failed"];
+const CREATE_ERRORS: readonly ErrorSpec[] = [
+  ...FINISH_ERRORS,
+  "invalid_path",
+  "unsupported_media_type",
+  "file_too_large",
+];
+const PATCH_ERRORS: readonly ErrorSpec[] = [...FINISH_ERRORS, "conflict", "unsupported_media_type"];
 
 /**
  * The tus 1.0.0 headers of an `OPTIONS` discovery answer. The CORS middleware answers every
@@ -79,61 +97,136 @@ const tusResumable = createMiddleware<AppEnv>(async (c, next) => {
  * Object per upload (durable-objects/upload/upload.ts).
  */
 export const storageUploadRoutes = new Hono<AppEnv>()
-  .use("/:bucket/uploads/*", tusResumable, requireAuth)
-  .use("/:bucket/uploads", tusResumable, requireAuth)
+  .use("/:bucket/uploads/*", tusResumable)
+  .use("/:bucket/uploads", tusResumable)
 
-  .post("/:bucket/uploads", async (c) => {
-    const auth = c.var.auth;
-    const bucket = await requireBucket(c.env.DB, auth.projectId, c.req.param("bucket"));
-    const length = uploadLength(c.req.header("Upload-Length"), c.req.header("Upload-Defer-Length"));
-    const rawMetadata = c.req.header("Upload-Metadata") ?? null;
-    const file = describeFile(bucket, rawMetadata, length);
-    const withUpload = hasBody(c);
-    if (withUpload) assertChunkType(c.req.header("Content-Type"));
-    await assertMayWrite(c, bucket, file);
+  .post(
+    "/:bucket/uploads",
+    route({
+      summary: "Create a resumable upload (tus)",
+      description: `${TUS_NOTE} Headers: \`Upload-Length\` (the file's size), \`Upload-Metadata\` (\`path\` or \`filename\`, \`contentType\` or \`filetype\`, other keys become the file's metadata). The bucket's rules, size and type limits and the quota are checked now, with \`Upload-Length\` as the size. With a body (\`Content-Type: ${TUS_CONTENT_TYPE}\`) the first chunk comes along (creation-with-upload).`,
+      auth: "project",
+      params: BucketParams,
+      responses: {
+        201: {
+          description: "Created; a body was stored as the first chunk.",
+          headers: {
+            Location: "The upload's URL (HEAD, PATCH, DELETE).",
+            "Upload-Offset": "Bytes stored (with a first chunk).",
+            "Upload-Expires": "When the unfinished upload expires.",
+          },
+        },
+      },
+      errors: CREATE_ERRORS,
+    }),
+    async (c) => {
+      const auth = c.var.auth;
+      const bucket = await requireBucket(c.env.DB, auth.projectId, c.req.valid("param").bucket);
+      const length = uploadLength(c.req.header("Upload-Length"), c.req.header("Upload-Defer-Length"));
+      const rawMetadata = c.req.header("Upload-Metadata") ?? null;
+      const file = describeFile(bucket, rawMetadata, length);
+      const withUpload = hasBody(c);
+      if (withUpload) assertChunkType(c.req.header("Content-Type"));
+      await assertMayWrite(c, bucket, file);
 
-    const uploadId = randomString(24, BASE36);
-    const stub = uploadStub(c.env, auth.projectId, uploadId);
-    let status = settle(
-      await stub.create({
-        upload_id: uploadId,
-        project_id: auth.projectId,
-        bucket: bucket.name,
-        path: file.path,
-        key: objectKey(auth.projectId, bucket.name, file.path),
-        content_type: file.content_type,
-        metadata: file.metadata,
-        tus_metadata: rawMetadata,
-        length,
-        owner: ownerOf(auth),
-      }),
-    );
-    c.header("Location", `${new URL(c.req.url).origin}/v1/storage/buckets/${bucket.name}/uploads/${uploadId}`);
-    if (withUpload) status = settle(await stub.append(0, c.req.raw.body));
-    status = await finishIfComplete(c, stub, status);
-    return c.body(null, 201, offsetHeaders(status, withUpload));
-  })
+      const uploadId = randomString(24, BASE36);
+      const stub = uploadStub(c.env, auth.projectId, uploadId);
+      let status = settle(
+        await stub.create({
+          upload_id: uploadId,
+          project_id: auth.projectId,
+          bucket: bucket.name,
+          path: file.path,
+          key: objectKey(auth.projectId, bucket.name, file.path),
+          content_type: file.content_type,
+          metadata: file.metadata,
+          tus_metadata: rawMetadata,
+          length,
+          owner: ownerOf(auth),
+        }),
+      );
+      c.header("Location", `${new URL(c.req.url).origin}/v1/storage/buckets/${bucket.name}/uploads/${uploadId}`);
+      if (withUpload) status = settle(await stub.append(0, c.req.raw.body));
+      status = await finishIfComplete(c, stub, status);
+      return c.body(null, 201, offsetHeaders(status, withUpload));
+    },
+  )
 
-  .get("/:bucket/uploads/:id", async (c) => {
-    const { stub, status: found } = await ownUpload(c);
-    const status = await finishIfComplete(c, stub, found);
-    const headers: Record<string, string> = { ...offsetHeaders(status, true), "Upload-Length": String(status.length) };
-    if (status.tus_metadata) headers["Upload-Metadata"] = status.tus_metadata;
-    // A HEAD's body is dropped; a GET gets the upload as JSON, for people poking at it.
-    return c.json(uploadView(status), 200, headers);
-  })
+  // Also answers HEAD (Hono routes HEAD to GET and drops the body), as tus clients ask.
+  .get(
+    "/:bucket/uploads/:id",
+    route({
+      summary: "Get a resumable upload's offset (tus HEAD)",
+      description: `${TUS_NOTE} HEAD answers \`Upload-Offset\`, \`Upload-Length\` and \`Upload-Metadata\`; GET also the upload as JSON, with the file once complete. An upload whose last bytes are in but whose file was not written yet (the last answer was lost) is finished here.`,
+      auth: "project",
+      params: UploadParams,
+      responses: {
+        200: {
+          description: "Where the upload stands.",
+          body: UploadViewSchema,
+          headers: { "Upload-Offset": "Bytes stored.", "Upload-Length": "The file's size." },
+        },
+      },
+      errors: FINISH_ERRORS,
+    }),
+    async (c) => {
+      const { stub, status: found } = await ownUpload(c);
+      const status = await finishIfComplete(c, stub, found);
+      const headers: Record<string, string> = {
+        ...offsetHeaders(status, true),
+        "Upload-Length": String(status.length),
+      };
+      if (status.tus_metadata) headers["Upload-Metadata"] = status.tus_metadata;
+      return c.json(uploadView(status), 200, headers);
+    },
+  )
 
-  .patch("/:bucket/uploads/:id", (c) => patchUpload(c))
+  .patch(
+    "/:bucket/uploads/:id",
+    route({
+      summary: "Send a chunk of a resumable upload (tus PATCH)",
+      description: `${TUS_NOTE} \`Content-Type: ${TUS_CONTENT_TYPE}\`, \`Upload-Offset\` = the stored offset (409 \`conflict\` with \`details.offset\` otherwise). Any chunk size; what arrives before a connection cut is kept. The last chunk makes the file (rules checked again).`,
+      auth: "project",
+      params: UploadParams,
+      responses: { 204: { description: "Stored.", headers: { "Upload-Offset": "Bytes stored." } } },
+      errors: PATCH_ERRORS,
+    }),
+    (c) => patchUpload(c),
+  )
 
-  .delete("/:bucket/uploads/:id", (c) => terminateUpload(c))
+  .delete(
+    "/:bucket/uploads/:id",
+    route({
+      summary: "Terminate a resumable upload (tus)",
+      description: `${TUS_NOTE} Drops the stored bytes and aborts the R2 multipart upload; a finished upload's file stays.`,
+      auth: "project",
+      params: UploadParams,
+      responses: { 204: { description: "Terminated." } },
+      errors: ["not_found"],
+    }),
+    (c) => terminateUpload(c),
+  )
 
-  // tus clients behind proxies that only pass GET and POST send X-HTTP-Method-Override.
-  .post("/:bucket/uploads/:id", (c) => {
-    const method = c.req.header("X-HTTP-Method-Override")?.toUpperCase();
-    if (method === "PATCH") return patchUpload(c);
-    if (method === "DELETE") return terminateUpload(c);
-    throw new ApiError("method_not_allowed", "An upload takes HEAD, PATCH and DELETE (POST creates one at …/uploads).");
-  });
+  .post(
+    "/:bucket/uploads/:id",
+    route({
+      summary: "PATCH or DELETE a resumable upload by X-HTTP-Method-Override",
+      description: `${TUS_NOTE} For clients behind proxies that pass only GET and POST: \`X-HTTP-Method-Override: PATCH\` or \`DELETE\`.`,
+      auth: "project",
+      params: UploadParams,
+      responses: { 204: { description: "As PATCH or DELETE." } },
+      errors: [...PATCH_ERRORS, "method_not_allowed"],
+    }),
+    (c) => {
+      const method = c.req.header("X-HTTP-Method-Override")?.toUpperCase();
+      if (method === "PATCH") return patchUpload(c);
+      if (method === "DELETE") return terminateUpload(c);
+      throw new ApiError(
+        "method_not_allowed",
+        "An upload takes HEAD, PATCH and DELETE (POST creates one at …/uploads).",
+      );
+    },
+  );
 
 type UploadContext = Context<AppEnv>;
 type UploadStub = ReturnType<typeof uploadStub>;
@@ -338,7 +431,7 @@ function offsetHeaders(status: UploadStatus, withOffset: boolean): Record<string
   return headers;
 }
 
-function uploadView(status: UploadStatus) {
+function uploadView(status: UploadStatus): UploadView {
   return {
     id: status.upload_id,
     bucket: status.bucket,
