@@ -413,7 +413,7 @@ describe("rooms: refusals, actions and moderation", () => {
     expect(await rejection(() => ben.room.remove("cat"))).toMatchObject({ code: "forbidden" });
     const removed = new Recorder<RoomRemovedEvent>();
     cat.room.on("removed", removed.push);
-    await ann.room.remove("cat", "spam");
+    expect(await ann.room.remove("cat", "spam")).toEqual({ user_id: "cat", present: true });
     await removed.count(1);
     expect(removed.items[0]).toEqual({ removed_by: "ann", reason: "spam" });
     const again = member(project.keys.public, id, "cat");
