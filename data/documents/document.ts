@@ -38,7 +38,9 @@ export const DataObject = z
   .custom<DocumentData>(isObject, "data must be a JSON object")
   .refine((value) => !nestedDeeperThan(value, MAX_DOCUMENT_DEPTH), {
     message: `data may nest objects and arrays at most ${MAX_DOCUMENT_DEPTH} levels deep`,
-  });
+  })
+  // What the OpenAPI document says of it (a custom check has no JSON Schema of its own).
+  .meta({ type: "object", description: `A JSON object, nested at most ${MAX_DOCUMENT_DEPTH} levels deep.` });
 
 function nestedDeeperThan(root: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[root, 0]];

@@ -45,7 +45,7 @@ export function jsonObjectParam(name: string) {
       }
     })
     .optional()
-    .meta({ description: `${name}: a JSON object.` });
+    .meta({ description: "A JSON object." });
 }
 
 /**
