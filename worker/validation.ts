@@ -36,13 +36,3 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   }
   return parseInput(schema, value, "request body");
 }
-
-/** Validates the query string (single values; repeated keys keep the last). */
-export function readQuery<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
-  return parseInput(schema, c.req.query(), "query parameters");
-}
-
-/** Validates the path parameters of the matched route. */
-export function readParams<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
-  return parseInput(schema, c.req.param(), "path parameters");
-}
