@@ -39,7 +39,12 @@ export class ResponseValidator {
     this.#templates = Object.keys(document.paths)
       .map((template) => ({
         template,
-        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\/\{path\}$/, "/.+").replace(/\{[^/}]+\}/g, "[^/]+")}$`),
+        pattern: new RegExp(
+          `^${template
+            .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+            .replace(/\/\{path\}$/, "/.+")
+            .replace(/\{[^/}]+\}/g, "[^/]+")}$`,
+        ),
         parameters: (template.match(/\{/g) ?? []).length,
       }))
       .sort((a, b) => a.parameters - b.parameters);
