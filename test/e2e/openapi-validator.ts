@@ -62,7 +62,9 @@ export class ResponseValidator {
    */
   check(method: string, path: string, status: number, body: string | null): string | null {
     const template = this.templateOf(path);
-    const operation = template ? this.#document.paths[template]?.[method.toLowerCase()] : undefined;
+    // A HEAD is answered by the GET route, without a body.
+    const head = method.toUpperCase() === "HEAD";
+    const operation = template ? this.#document.paths[template]?.[head ? "get" : method.toLowerCase()] : undefined;
     if (!template || !operation) {
       // Static assets (the built SDK, the demo page) are served beside the API, not by it.
       if (!template && !path.startsWith("/v1/")) return null;
@@ -76,7 +78,7 @@ export class ResponseValidator {
       return `status ${status} is not declared for ${method.toUpperCase()} ${template} (declared: ${declared}); body: ${body?.slice(0, 300)}`;
     }
     const schema = response.content?.["application/json"]?.schema;
-    if (!schema) return null;
+    if (!schema || head) return null;
     if (body === null) return `a ${status} of ${method.toUpperCase()} ${template} has no JSON body`;
     let value: unknown;
     try {
