@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { ApiError } from "../core/errors";
+import { MAX_JSON_BYTES } from "../core/json-limits";
 import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS } from "../core/protocol/tus";
 import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./error-handler";
@@ -21,8 +22,8 @@ import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from
 import { adminStorageRoutes } from "./routes/storage-buckets";
 import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
 
-/** Largest JSON body the API reads. Bigger bodies get 413 before they are read. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest JSON body the API reads (the one size limit of JSON values). Bigger bodies get 413 before they are read. */
+const MAX_BODY_BYTES = MAX_JSON_BYTES;
 /** Routes that stream their bodies (to R2) and enforce their own limits, so MAX_BODY_BYTES is not theirs. */
 const STREAMED_BODY_PATHS = [/^\/v1\/storage\/buckets\/[^/]+\/(uploads|objects)(\/|$)/];
 

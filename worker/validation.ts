@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { z } from "zod";
 import { ApiError } from "../core/errors";
 import { describeIssues } from "../core/issues";
+import { parseJsonText } from "../core/json-limits";
 import type { AppEnv } from "./app-env";
 
 /**
@@ -21,18 +22,18 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
  * Reads the request body as JSON and validates it. An empty body is validated as `{}` so that
  * endpoints whose fields are all optional accept a bare POST.
  *
- * @throws {ApiError} `invalid_json` when the body is not JSON, `invalid_request` when it does not
+ * @throws {ApiError} `invalid_json` when the body is not JSON or is beyond the limits of every JSON
+ * value (core/json-limits.ts: nesting depth, finite numbers), `invalid_request` when it does not
  * match the schema (details list each issue with its path).
  */
 export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
   const text = await c.req.text();
-  let value: unknown = {};
-  if (text.trim() !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new ApiError("invalid_json", `The request body is not valid JSON: ${(error as Error).message}`);
-    }
+  if (text.trim() === "") return parseInput(schema, {}, "request body");
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    const { kind, message, details } = parsed.problem;
+    const prefix = kind === "syntax" ? "The request body is not valid JSON:" : "The request body is refused:";
+    throw new ApiError("invalid_json", `${prefix} ${message}`, details);
   }
-  return parseInput(schema, value, "request body");
+  return parseInput(schema, parsed.value, "request body");
 }

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
+import { parseJsonText } from "../../core/json-limits";
 import {
   type ConnectionLimits,
   HEARTBEAT_PING,
@@ -384,12 +385,15 @@ export abstract class SocketHub extends DurableObject<Env> {
     if (exceedsUtf8Bytes(message, max)) {
       return errorFrame(peekRef(message), "frame_too_large", `Frames may be at most ${max} bytes.`, { max_bytes: max });
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(message);
-    } catch {
-      return errorFrame(null, "invalid_frame", "The frame is not valid JSON.");
+    // The limits of every JSON value (core/json-limits.ts) hold for frames too: a frame nested too
+    // deep, or with a number beyond a double, is refused here, before any handler sees it.
+    const json = parseJsonText(message);
+    if (!json.ok) {
+      const { kind, message: why, details } = json.problem;
+      if (kind === "syntax") return errorFrame(null, "invalid_frame", "The frame is not valid JSON.");
+      return errorFrame(peekRef(message), "invalid_frame", `The frame is refused: ${why}`, details);
     }
+    const value = json.value;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return errorFrame(null, "invalid_frame", 'A frame is a JSON object: { "v": 1, "type": ..., ... }.');
     }

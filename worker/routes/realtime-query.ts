@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
+import { parseJsonText } from "../../core/json-limits";
 
 /**
  * Query parameters every realtime upgrade reads (worker/routes/realtime-upgrade.ts): credentials
@@ -37,12 +38,11 @@ export function jsonObjectParam(name: string) {
     .string()
     .transform((text, context): unknown => {
       if (text === "") return null;
-      try {
-        return JSON.parse(text);
-      } catch {
-        context.addIssue({ code: "custom", message: `${name} must be a JSON object.` });
-        return z.NEVER;
-      }
+      const json = parseJsonText(text);
+      if (json.ok) return json.value;
+      const why = json.problem.kind === "syntax" ? "" : ` ${json.problem.message}`;
+      context.addIssue({ code: "custom", message: `${name} must be a JSON object.${why}` });
+      return z.NEVER;
     })
     .optional()
     .meta({ description: "A JSON object." });

@@ -1,10 +1,11 @@
 import type { Context } from "hono";
 import { ApiError } from "../../core/errors";
-import type { BucketRecord, FileMetadata, FileRecord } from "../../core/files/wire";
+import type { BucketRecord, FileMetadata, FileRecord, StorageUsage } from "../../core/files/wire";
+import { parseJsonText } from "../../core/json-limits";
 import type { FileAccess } from "../../data/files/access";
-import { commitFile, fileAttributes, getFileRow } from "../../data/files/files";
+import { commitFile, type FileRow, fileAttributes } from "../../data/files/files";
 import { objectKey } from "../../data/files/object-key";
-import { assertWithinQuota } from "../../data/files/usage";
+import { checkQuota } from "../../data/files/usage";
 import type { AppEnv } from "../app-env";
 
 /** Largest single upload: R2's limit for one PUT (about 4.995 GiB). Beyond it, use tus. */
@@ -45,13 +46,9 @@ export function checkMetadata(value: unknown, where: string): FileMetadata {
 /** `X-Flarebase-Metadata: {"alt":"a cat"}` (JSON; non-ASCII as \u escapes, as headers are bytes). */
 function metadataFromHeader(header: string | undefined): FileMetadata {
   if (!header) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(header);
-  } catch {
-    throw new ApiError("invalid_request", "X-Flarebase-Metadata must be a JSON object of string values.");
-  }
-  return checkMetadata(value, "X-Flarebase-Metadata");
+  const json = parseJsonText(header);
+  if (!json.ok) throw new ApiError("invalid_request", "X-Flarebase-Metadata must be a JSON object of string values.");
+  return checkMetadata(json.value, "X-Flarebase-Metadata");
 }
 
 /** `text/plain; charset=utf-8` → `text/plain` for the allow list (the stored type keeps its parameters). */
@@ -104,6 +101,10 @@ export interface UploadRequest {
   uploadedBy: string | null;
   /** A signed URL: the signer's grant replaces the rules. */
   signed: boolean;
+  /** The file now at the path (read with the bucket), or null. */
+  row: FileRow | null;
+  /** The project's usage and quota (read with the bucket). */
+  usage: StorageUsage;
 }
 
 /**
@@ -130,7 +131,7 @@ export async function storeUpload(
     });
   }
   const metadata = metadataFromHeader(c.req.header("X-Flarebase-Metadata"));
-  const existing = await getFileRow(c.env.DB, projectId, bucket.name, path);
+  const existing = request.row;
   if (!request.signed && existing && access.hides(fileAttributes(existing))) {
     throw new ApiError("not_found", `No file at "${path}".`, { path });
   }
@@ -158,7 +159,7 @@ export async function storeUpload(
   if (!request.signed) {
     access.assert(existing ? "update" : "create", { path, size, content_type: contentType, metadata });
   }
-  await assertWithinQuota(c.env.DB, projectId, size, existing?.size ?? 0);
+  checkQuota(request.usage, size, existing?.size ?? 0);
 
   const body = c.req.raw.body ?? new Uint8Array(0);
   const key = objectKey(projectId, bucket.name, path);
