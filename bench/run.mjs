@@ -15,6 +15,8 @@ const BENCHES = [
   "./channels/memory.mjs",
   "./documents/index.mjs",
   "./watchers/index.mjs",
+  "./files/index.mjs",
+  "./files-tus/index.mjs",
 ];
 
 /** Renders rows as an aligned text table; numbers are right-aligned with thousands separators. */

@@ -1,7 +1,7 @@
 import { ApiError } from "../../core/errors";
 import type { BucketRecord, BucketRules } from "../../core/files/wire";
 
-interface BucketRow {
+export interface BucketRow {
   name: string;
   public: number;
   max_file_bytes: number | null;
@@ -14,7 +14,7 @@ interface BucketRow {
 
 const COLUMNS = "name, public, max_file_bytes, allowed_content_types, cache_control, rules, created_at, updated_at";
 
-function toBucket(row: BucketRow): BucketRecord {
+export function toBucket(row: BucketRow): BucketRecord {
   return {
     name: row.name,
     public: row.public === 1,
@@ -28,12 +28,14 @@ function toBucket(row: BucketRow): BucketRecord {
   };
 }
 
+/** The statement that reads one bucket (for use inside a batch). */
+export function bucketStatement(db: D1Database, projectId: string, name: string) {
+  return db.prepare(`SELECT ${COLUMNS} FROM buckets WHERE project_id = ? AND name = ?`).bind(projectId, name);
+}
+
 /** A project's bucket, or null. */
 export async function getBucket(db: D1Database, projectId: string, name: string): Promise<BucketRecord | null> {
-  const row = await db
-    .prepare(`SELECT ${COLUMNS} FROM buckets WHERE project_id = ? AND name = ?`)
-    .bind(projectId, name)
-    .first<BucketRow>();
+  const row = await bucketStatement(db, projectId, name).first<BucketRow>();
   return row ? toBucket(row) : null;
 }
 

@@ -99,6 +99,13 @@ export async function commitFile(db: D1Database, file: FileWrite, origin?: strin
   return toFileRecord(row as FileRow, origin);
 }
 
+/** The statement that reads one file's row (for use inside a batch). */
+export function fileRowStatement(db: D1Database, projectId: string, bucket: string, path: string) {
+  return db
+    .prepare(`SELECT ${COLUMNS} FROM files WHERE project_id = ? AND bucket = ? AND path = ?`)
+    .bind(projectId, bucket, path);
+}
+
 /** A file's row, or null. */
 export async function getFileRow(
   db: D1Database,
@@ -106,10 +113,7 @@ export async function getFileRow(
   bucket: string,
   path: string,
 ): Promise<FileRow | null> {
-  return db
-    .prepare(`SELECT ${COLUMNS} FROM files WHERE project_id = ? AND bucket = ? AND path = ?`)
-    .bind(projectId, bucket, path)
-    .first<FileRow>();
+  return fileRowStatement(db, projectId, bucket, path).first<FileRow>();
 }
 
 /** Replaces a file's custom metadata and content type; null when the file is gone. */

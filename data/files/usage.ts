@@ -1,12 +1,16 @@
 import { ApiError } from "../../core/errors";
 import type { StorageUsage } from "../../core/files/wire";
 
+/** The statement that reads a project's usage row (for use inside a batch). */
+export function usageStatement(db: D1Database, projectId: string) {
+  return db
+    .prepare("SELECT used_bytes, file_count, quota_bytes FROM storage_usage WHERE project_id = ?")
+    .bind(projectId);
+}
+
 /** A project's storage totals and quota (zeros and no quota before its first file). */
 export async function getStorageUsage(db: D1Database, projectId: string): Promise<StorageUsage> {
-  const row = await db
-    .prepare("SELECT used_bytes, file_count, quota_bytes FROM storage_usage WHERE project_id = ?")
-    .bind(projectId)
-    .first<StorageUsage>();
+  const row = await usageStatement(db, projectId).first<StorageUsage>();
   return row ?? { used_bytes: 0, file_count: 0, quota_bytes: null };
 }
 
@@ -37,7 +41,15 @@ export async function assertWithinQuota(
   incomingBytes: number,
   replacedBytes = 0,
 ): Promise<void> {
-  const usage = await getStorageUsage(db, projectId);
+  checkQuota(await getStorageUsage(db, projectId), incomingBytes, replacedBytes);
+}
+
+/**
+ * `assertWithinQuota` on usage already read.
+ *
+ * @throws {ApiError} `quota_exceeded`.
+ */
+export function checkQuota(usage: StorageUsage, incomingBytes: number, replacedBytes = 0): void {
   if (usage.quota_bytes === null) return;
   if (usage.used_bytes - replacedBytes + incomingBytes <= usage.quota_bytes) return;
   throw new ApiError(

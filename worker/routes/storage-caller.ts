@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import { ApiError } from "../../core/errors";
 import { BUCKET_NAME, checkFilePath } from "../../core/files/path";
-import type { BucketRecord } from "../../core/files/wire";
+import type { BucketRecord, StorageUsage } from "../../core/files/wire";
 import { FileAccess } from "../../data/files/access";
-import { requireBucket } from "../../data/files/buckets";
+import type { FileRow } from "../../data/files/files";
+import { loadFileContext } from "../../data/files/lookup";
 import { type SignedMethod, verifyGrant } from "../../data/files/signed-urls";
 import type { AppEnv } from "../app-env";
 import { type AuthContext, authenticate, credentialsFromHeaders } from "../auth/auth-context";
@@ -65,12 +66,32 @@ export interface FileCaller {
   /** A valid signature for this path and method: rules are the signer's business, not checked. */
   signed: boolean;
   access: FileAccess;
+  /** The file at the request's path, read with the bucket (null: none, or no path asked for). */
+  row: FileRow | null;
+  /** The project's storage usage and quota, read with the bucket. */
+  usage: StorageUsage;
 }
+
+/** The bucket, the file and the usage in one D1 round trip; `missing` when there is no bucket. */
+async function context(
+  c: Context<AppEnv>,
+  projectId: string,
+  bucketName: string,
+  path: string | null,
+  missing: () => ApiError,
+) {
+  const found = await loadFileContext(c.env.DB, projectId, bucketName, path);
+  if (!found.bucket) throw missing();
+  return { ...found, bucket: found.bucket };
+}
+
+const noBucket = (name: string) => () => new ApiError("not_found", `No bucket named "${name}".`, { bucket: name });
 
 /**
  * Resolves the caller of an object route, in this order: a signed URL (`?project&expires&
  * signature`, for exactly this path and method), credentials (key or token), or nobody with
- * `?project=` (only a public bucket's reads). A `project` parameter that names another project
+ * `?project=` (only a public bucket's reads). Reads the bucket, the file at `request.path` and the
+ * usage with one D1 batch. A `project` parameter that names another project
  * than the credentials' is refused, so no request mixes two projects.
  *
  * @throws {ApiError} `forbidden` for a bad or expired signature or a project mismatch;
@@ -79,6 +100,7 @@ export interface FileCaller {
 export async function resolveFileCaller(
   c: Context<AppEnv>,
   bucketName: string,
+  /** `path`: the file the request is about (read with the bucket); `method`: what a signed URL must grant (null: none can). */
   request: { path: string | null; method: SignedMethod | null },
 ): Promise<FileCaller> {
   const query = new URL(c.req.url).searchParams;
@@ -97,8 +119,8 @@ export async function resolveFileCaller(
     if (verdict === "invalid") {
       throw new ApiError("forbidden", "The signed URL's signature does not match.", { reason: "bad_signature" });
     }
-    const bucket = await requireBucket(c.env.DB, project, bucketName);
-    return { projectId: project, bucket, auth: null, signed: true, access: new FileAccess(bucket, null) };
+    const found = await context(c, project, bucketName, request.path, noBucket(bucketName));
+    return { projectId: project, ...found, auth: null, signed: true, access: new FileAccess(found.bucket, null) };
   }
   const credentials = credentialsFromHeaders(c.req.raw.headers);
   if (credentials.apiKey || credentials.token) {
@@ -107,8 +129,8 @@ export async function resolveFileCaller(
       throw new ApiError("forbidden", "The project parameter names another project than your credentials.");
     }
     c.set("auth", auth);
-    const bucket = await requireBucket(c.env.DB, auth.projectId, bucketName);
-    return { projectId: auth.projectId, bucket, auth, signed: false, access: new FileAccess(bucket, auth) };
+    const found = await context(c, auth.projectId, bucketName, request.path, noBucket(bucketName));
+    return { projectId: auth.projectId, ...found, auth, signed: false, access: new FileAccess(found.bucket, auth) };
   }
   const readOnly = request.method === "GET";
   if (project === null || !readOnly) {
@@ -117,12 +139,10 @@ export async function resolveFileCaller(
       "Missing credentials: send your project's key in X-API-Key, a user token as Authorization: Bearer <token>, or use a signed URL. Public buckets are readable with ?project=<project id>.",
     );
   }
-  const bucket = await requireBucket(c.env.DB, project, bucketName).catch((error: unknown) => {
-    // A private bucket and a missing one look the same to an anonymous caller.
-    throw error instanceof ApiError && error.code === "not_found" ? unauthorizedPrivate() : error;
-  });
-  if (!bucket.public) throw unauthorizedPrivate();
-  return { projectId: project, bucket, auth: null, signed: false, access: new FileAccess(bucket, null) };
+  // A private bucket and a missing one look the same to an anonymous caller.
+  const found = await context(c, project, bucketName, request.path, unauthorizedPrivate);
+  if (!found.bucket.public) throw unauthorizedPrivate();
+  return { projectId: project, ...found, auth: null, signed: false, access: new FileAccess(found.bucket, null) };
 }
 
 function unauthorizedPrivate() {

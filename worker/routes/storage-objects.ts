@@ -189,7 +189,7 @@ export const storageObjectRoutes = new Hono<AppEnv>()
       const { bucket: name } = c.req.valid("param");
       const path = filePathFromUrl(c, OBJECTS);
       const caller = await resolveFileCaller(c, name, { path, method: "GET" });
-      const row = await getFileRow(c.env.DB, caller.projectId, name, path);
+      const row = caller.row;
       if (!row || (!caller.signed && caller.access.hides(fileAttributes(row)))) {
         throw new ApiError("not_found", `No file at "${path}".`, { path });
       }
@@ -212,7 +212,7 @@ export const storageObjectRoutes = new Hono<AppEnv>()
       const { bucket: name } = c.req.valid("param");
       const path = filePathFromUrl(c, OBJECTS);
       const caller = await resolveFileCaller(c, name, { path, method: null });
-      const row = await getFileRow(c.env.DB, caller.projectId, name, path);
+      const row = caller.row;
       if (!row || caller.access.hides(fileAttributes(row))) {
         throw new ApiError("not_found", `No file at "${path}".`, { path });
       }
@@ -238,8 +238,8 @@ export const storageObjectRoutes = new Hono<AppEnv>()
     async (c) => {
       const { bucket: name } = c.req.valid("param");
       const path = filePathFromUrl(c, METADATA);
-      const caller = await resolveFileCaller(c, name, { path: null, method: "GET" });
-      const row = await getFileRow(c.env.DB, caller.projectId, name, path);
+      const caller = await resolveFileCaller(c, name, { path, method: null });
+      const row = caller.row;
       if (!row || caller.access.hides(fileAttributes(row))) {
         throw new ApiError("not_found", `No file at "${path}".`, { path });
       }
@@ -262,9 +262,9 @@ export const storageObjectRoutes = new Hono<AppEnv>()
     async (c) => {
       const { bucket: name } = c.req.valid("param");
       const path = filePathFromUrl(c, METADATA);
-      const caller = await resolveFileCaller(c, name, { path: null, method: null });
+      const caller = await resolveFileCaller(c, name, { path, method: null });
       const body = c.req.valid("json");
-      const row = await getFileRow(c.env.DB, caller.projectId, name, path);
+      const row = caller.row;
       if (!row || caller.access.hides(fileAttributes(row))) {
         throw new ApiError("not_found", `No file at "${path}".`, { path });
       }
