@@ -2,7 +2,7 @@
  * Declaring a REST route: every route of the Worker is declared once, with `route({...})` as the
  * first handler after its path. The declaration authenticates, validates the request and is read
  * back by `openApiDocument` (worker/openapi/document.ts) to build `GET /openapi.json`; a workerd
- * test fails when a route of the app has none (test/worker/openapi.coverage.test.ts).
+ * test fails when a route of the app has none (test/worker/openapi.test.ts).
  *
  * @example
  * export const noteRoutes = new Hono<AppEnv>().post(
@@ -29,6 +29,13 @@
  * JSON). A `socket` route is a WebSocket upgrade: it is declared for the spec (101), but refuses
  * in-band (worker/routes/realtime-upgrade.ts), so this middleware neither authenticates nor
  * validates it.
+ *
+ * Errors: the auth and the declared inputs imply theirs (worker/openapi/errors.ts) and `internal`
+ * is always listed; declare the rest in `errors`, as a code (at its status in core/errors.ts) or
+ * `{ code, status }` where the route sends it at another status. Response body schemas that
+ * clients see belong in core/ (core/documents/wire-schemas.ts, core/rest/). The e2e clients check
+ * every answer against the document (test/e2e/validated-fetch.ts): an undeclared status, code or
+ * body field fails the test that receives it.
  */
 import type { MiddlewareHandler } from "hono";
 import type { z } from "zod";
