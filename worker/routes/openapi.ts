@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { type AppRoute, type OpenApiDocument, openApiDocument } from "../openapi/document";
+import { type AppRoute, openApiDocument } from "../openapi/document";
 import { route } from "../openapi/route";
 
 const OpenApi = z.looseObject({
@@ -12,10 +12,11 @@ const OpenApi = z.looseObject({
 
 /**
  * `GET /openapi.json`: the API described from its route declarations, no auth. `routes` reads
- * the whole app's routes (this sub-app is part of it); the document is built once per isolate.
+ * the whole app's routes (this sub-app is part of it); the document is built and serialized once
+ * per isolate.
  */
 export function openApiRoutes(routes: () => readonly AppRoute[]) {
-  let cached: OpenApiDocument | undefined;
+  let cached: string | undefined;
   return new Hono<AppEnv>().get(
     "/",
     route({
@@ -24,8 +25,8 @@ export function openApiRoutes(routes: () => readonly AppRoute[]) {
       responses: { 200: { description: "The OpenAPI document.", body: OpenApi } },
     }),
     (c) => {
-      cached ??= openApiDocument(routes(), c.env.FLAREBASE_VERSION);
-      return c.json(cached);
+      cached ??= JSON.stringify(openApiDocument(routes(), c.env.FLAREBASE_VERSION));
+      return c.body(cached, 200, { "Content-Type": "application/json" });
     },
   );
 }
