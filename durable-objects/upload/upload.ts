@@ -1,10 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
-import type { FileRecord } from "../../core/files/wire";
+import { commitFile } from "../../data/files/files";
 import { sendBlocks } from "./blocks-body";
 import { receiveChunk } from "./chunk-receiver";
 import { FINISHED_TTL_MS, partSizeFor, UPLOAD_TTL_MS } from "./upload-plan";
-import type { UploadError, UploadInit, UploadRecord, UploadResult, UploadStatus } from "./upload-record";
+import type { StoredObject, UploadError, UploadInit, UploadRecord, UploadResult, UploadStatus } from "./upload-record";
 import { UploadStore } from "./upload-store";
+
+/** How soon an expired upload whose row could not be written tries again. */
+const COMMIT_RETRY_MS = 60_000;
 
 /** A chunk being read: a newer PATCH for the same upload cancels it and waits for it to end. */
 interface Receiving {
@@ -21,8 +24,9 @@ interface Receiving {
  * (the state is all in storage). An unfinished upload expires by alarm and its multipart upload
  * is aborted.
  *
- * The Worker checks credentials and bucket rules; this object only knows bytes and offsets. Its
- * RPC methods return `{ status }` or `{ error }` (thrown errors would lose their code over RPC).
+ * The Worker checks credentials and bucket rules; this object keeps bytes and offsets, and once
+ * the rules allowed the finished file, puts it in R2 and writes its row. Its RPC methods return
+ * `{ status }` or `{ error }` (thrown errors would lose their code over RPC).
  */
 export class UploadObject extends DurableObject<Env> {
   #store: UploadStore;
@@ -40,12 +44,22 @@ export class UploadObject extends DurableObject<Env> {
     if (this.#record) this.#offset = this.#store.partCount() * this.#record.part_size + this.#store.keptBytes();
   }
 
-  /** Expiry: an unfinished upload is aborted (its R2 parts too); a finished one's record goes. */
+  /**
+   * Expiry: an unfinished upload is aborted (its R2 parts too); a finished one's record goes. A
+   * file R2 holds whose row is not written yet (the request that completed it failed after R2)
+   * passed its rules already: its row is written now, so bytes never stay unlisted.
+   */
   override async alarm(): Promise<void> {
     const record = this.#record;
     if (record && Date.now() < record.expires_at) {
       await this.ctx.storage.setAlarm(record.expires_at);
       return;
+    }
+    if (record?.phase === "stored") {
+      if ((await this.store()).error) {
+        await this.ctx.storage.setAlarm(Date.now() + COMMIT_RETRY_MS);
+        return;
+      }
     }
     await this.#discard();
   }
@@ -132,30 +146,30 @@ export class UploadObject extends DurableObject<Env> {
   }
 
   /**
-   * Puts the whole file in R2 once every byte is in: the last part and the completion of the
-   * multipart upload (or one plain put for a file smaller than a part). Runs once; later calls
-   * answer with the stored object. Call it only after the bucket's rules allowed the file.
+   * Makes the file once every byte is in: puts it whole in R2 (the last part and the completion
+   * of the multipart upload, or one plain put for a file smaller than a part), then writes its
+   * row in D1, so it is listed only once R2 holds it. Call it only after the bucket's rules
+   * allowed the file. Each step runs once; calling again after a failure resumes at the step
+   * that failed, and a finished upload answers with its file. `origin` makes the file's URL
+   * absolute (`https://api.example`).
    */
-  async store(): Promise<UploadResult> {
+  async store(origin?: string): Promise<UploadResult> {
     const record = this.#record;
     if (!record) return gone();
-    if (record.phase !== "receiving") return { status: this.#status(record) };
-    if (this.#offset < record.length) {
+    if (record.phase === "committed") return { status: this.#status(record) };
+    if (record.phase === "receiving" && this.#offset < record.length) {
       return failure("conflict", `The upload has ${this.#offset} of ${record.length} bytes.`, { offset: this.#offset });
     }
-    this.#storing ??= this.#completeInR2(record).finally(() => {
-      this.#storing = null;
-    });
+    this.#storing ??= this.#finish(origin)
+      .catch((error: unknown) => {
+        // R2 or D1 failed: the phase reached is kept, and the next call (or the alarm) goes on from it.
+        console.error(`Upload ${record.upload_id}: finishing ${record.path} failed:`, error);
+        return failure("internal", "Storing the finished upload failed; ask again (HEAD) to retry.");
+      })
+      .finally(() => {
+        this.#storing = null;
+      });
     return this.#storing;
-  }
-
-  /** The file's row is in D1: the upload is finished; its record stays a while for late HEADs. */
-  async committed(file: FileRecord): Promise<UploadResult> {
-    const record = this.#record;
-    if (!record) return gone();
-    this.#save({ ...record, phase: "committed", file, expires_at: Date.now() + FINISHED_TTL_MS });
-    await this.ctx.storage.setAlarm(Date.now() + FINISHED_TTL_MS);
-    return { status: this.#status(this.#record ?? record) };
   }
 
   /** Termination (tus DELETE), or a failed final rule check: aborts the multipart upload, forgets everything. */
@@ -178,7 +192,31 @@ export class UploadObject extends DurableObject<Env> {
     this.#store.partStored(part, (blocks.at(-1) as { seq: number }).seq);
   }
 
-  async #completeInR2(record: UploadRecord): Promise<UploadResult> {
+  async #finish(origin: string | undefined): Promise<UploadResult> {
+    if ((this.#record as UploadRecord).phase === "receiving") await this.#completeInR2(this.#record as UploadRecord);
+    const record = this.#record as UploadRecord;
+    const stored = record.stored as StoredObject;
+    const file = await commitFile(
+      this.env.DB,
+      {
+        projectId: record.project_id,
+        bucket: record.bucket,
+        path: record.path,
+        size: stored.size,
+        contentType: record.content_type,
+        etag: stored.etag,
+        metadata: record.metadata,
+        uploadedBy: record.owner.user_id,
+      },
+      origin,
+    );
+    const expiresAt = Date.now() + FINISHED_TTL_MS;
+    this.#save({ ...record, phase: "committed", file, expires_at: expiresAt });
+    await this.ctx.storage.setAlarm(expiresAt);
+    return { status: this.#status(this.#record as UploadRecord) };
+  }
+
+  async #completeInR2(record: UploadRecord): Promise<void> {
     const blocks = this.#store.blocks();
     let object: R2Object;
     if (record.multipart_id === null) {
@@ -198,7 +236,6 @@ export class UploadObject extends DurableObject<Env> {
     const stored = { etag: object.etag, size: object.size, uploaded_at: object.uploaded.toISOString() };
     this.#save({ ...record, phase: "stored", stored });
     this.#store.clearBytes();
-    return { status: this.#status(this.#record as UploadRecord) };
   }
 
   async #multipart(record: UploadRecord): Promise<R2MultipartUpload> {

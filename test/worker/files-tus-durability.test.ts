@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getFileRow } from "../../data/files/files";
 import type { UploadObject } from "../../durable-objects/upload/upload";
+import type { UploadResult } from "../../durable-objects/upload/upload-record";
 import { UploadStore } from "../../durable-objects/upload/upload-store";
 import {
   BUCKET,
@@ -114,6 +115,35 @@ describe("tus uploads: parts, durability, expiry", () => {
     const multipart = env.BUCKET.resumeMultipartUpload(before.key as string, before.multipartId as string);
     await expect(multipart.uploadPart(2, new Uint8Array(10))).rejects.toThrow();
     expect(await getFileRow(env.DB, project.id, BUCKET, "x")).toBeNull();
+  });
+
+  it("writes the row of a file R2 holds when its request failed after R2 (by the expiry alarm)", async () => {
+    const project = await tusProject();
+    // All bytes in, rules passed; then R2 takes the file but D1 does not (its bucket is gone).
+    const second = await startUpload({ key: project.keys.secret, length: 10, metadata: { path: "orphan.bin" } });
+    const other = uploadObject(project.id, second.id);
+    await other.append(0, new Blob([testBytes(10)]).stream());
+    const bucket = await env.DB.prepare("SELECT * FROM buckets WHERE project_id = ?").bind(project.id).first();
+    await env.DB.prepare("DELETE FROM files WHERE project_id = ?").bind(project.id).run();
+    await env.DB.prepare("DELETE FROM buckets WHERE project_id = ?").bind(project.id).run();
+    expect(((await other.store()) as UploadResult).error?.code).toBe("internal");
+    expect(await storedBytes(project.id, "orphan.bin")).not.toBeNull();
+    const row = bucket as Record<string, unknown>;
+    await env.DB.prepare(
+      "INSERT INTO buckets (project_id, name, public, rules, created_at, updated_at) VALUES (?, ?, 0, '{}', ?, ?)",
+    )
+      .bind(project.id, row.name, row.created_at, row.updated_at)
+      .run();
+    await runInDurableObject(other, (_instance: UploadObject, state) => {
+      const store = new UploadStore(state.storage.sql);
+      const record = store.record();
+      expect(record?.phase).toBe("stored");
+      if (record) store.saveRecord({ ...record, expires_at: Date.now() - 1 });
+    });
+    await evictDurableObject(other);
+    expect(await runDurableObjectAlarm(other)).toBe(true);
+    expect(await getFileRow(env.DB, project.id, BUCKET, "orphan.bin")).toMatchObject({ size: 10 });
+    expect(await headOffset(second.path, project.keys.secret)).toBeNull();
   });
 
   it("aborts the multipart upload on termination", async () => {

@@ -18,7 +18,7 @@ import { BASE36, randomString } from "../../core/random";
 import { UploadViewSchema } from "../../core/rest/uploads";
 import { FileAccess } from "../../data/files/access";
 import { requireBucket } from "../../data/files/buckets";
-import { commitFile, fileAttributes, getFileRow } from "../../data/files/files";
+import { fileAttributes, getFileRow } from "../../data/files/files";
 import { objectKey } from "../../data/files/object-key";
 import { assertWithinQuota } from "../../data/files/usage";
 import { MAX_UPLOAD_BYTES } from "../../durable-objects/upload/upload-plan";
@@ -272,8 +272,8 @@ async function ownUpload(c: UploadContext): Promise<{ stub: UploadStub; status: 
 
 /**
  * When every byte is in: checks the bucket's rules again (they, the bucket or the file at the
- * path may have changed since the upload began), has the upload object complete the file in R2,
- * then writes its row, so the file is listed only once R2 holds it. Idempotent: a client that
+ * path may have changed since the upload began), then has the upload object complete the file
+ * in R2 and write its row, so the file is listed only once R2 holds it. Idempotent: a client that
  * lost the final answer and asks again (HEAD) finishes a half-finished upload.
  */
 async function finishIfComplete(c: UploadContext, stub: UploadStub, status: UploadStatus): Promise<UploadStatus> {
@@ -286,25 +286,8 @@ async function finishIfComplete(c: UploadContext, stub: UploadStub, status: Uplo
       settle(await stub.terminate());
       throw error;
     }
-    status = settle(await stub.store());
   }
-  const stored = status.stored;
-  if (!stored) throw new ApiError("internal", `Upload ${status.upload_id} is stored without an object.`);
-  const file = await commitFile(
-    c.env.DB,
-    {
-      projectId: status.project_id,
-      bucket: status.bucket,
-      path: status.path,
-      size: stored.size,
-      contentType: status.content_type,
-      etag: stored.etag,
-      metadata: status.metadata,
-      uploadedBy: status.owner.user_id,
-    },
-    new URL(c.req.url).origin,
-  );
-  return settle(await stub.committed(file));
+  return settle(await stub.store(new URL(c.req.url).origin));
 }
 
 /** The final file as the upload describes it, checked against the bucket's limits. */
