@@ -22,9 +22,9 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
  * Reads the request body as JSON and validates it. An empty body is validated as `{}` so that
  * endpoints whose fields are all optional accept a bare POST.
  *
- * @throws {ApiError} `invalid_json` when the body is not JSON or is beyond the limits of every JSON
- * value (core/json-limits.ts: nesting depth, finite numbers), `invalid_request` when it does not
- * match the schema (details list each issue with its path).
+ * @throws {ApiError} `invalid_json` when the body is not JSON; `invalid_request` when it is beyond
+ * the limits of every JSON value (core/json-limits.ts: `details.max_depth` or `details.number`), or
+ * does not match the schema (details list each issue with its path).
  */
 export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.output<S>> {
   const text = await c.req.text();
@@ -32,8 +32,8 @@ export async function readJson<S extends z.ZodType>(c: Context<AppEnv>, schema: 
   const parsed = parseJsonText(text);
   if (!parsed.ok) {
     const { kind, message, details } = parsed.problem;
-    const prefix = kind === "syntax" ? "The request body is not valid JSON:" : "The request body is refused:";
-    throw new ApiError("invalid_json", `${prefix} ${message}`, details);
+    if (kind === "syntax") throw new ApiError("invalid_json", `The request body is not valid JSON: ${message}`);
+    throw new ApiError("invalid_request", `The request body is refused: ${message}`, details);
   }
   return parseInput(schema, parsed.value, "request body");
 }

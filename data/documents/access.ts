@@ -73,6 +73,11 @@ export class CollectionAccess {
     return !this.allows("read", { doc });
   }
 
+  /** True when a read rule applies to this caller, so documents may be hidden from them. */
+  get mayHide(): boolean {
+    return this.rules !== null && Boolean(this.rules.read);
+  }
+
   /**
    * Like `allows`, and throws when the rule says no.
    *

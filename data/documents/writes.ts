@@ -230,11 +230,17 @@ async function planWrites(
     access: CollectionAccess,
   ) {
     const { collection } = op;
+    const notFound = () =>
+      new ApiError("not_found", `No document "${id}" in collection "${collection}".`, { collection, id });
     // A document the caller may not read is missing to them, on writes as on reads, so neither
-    // its version (If-Match) nor the update/delete rule's answer reveals that it exists.
-    if (op.op !== "create" && stored !== undefined && access.hides(stored)) {
-      throw new ApiError("not_found", `No document "${id}" in collection "${collection}".`, { collection, id });
-    }
+    // its version (If-Match) nor the update/delete rule's answer reveals that it exists. Where a
+    // read rule could hide a document, a missing one with If-Match is not_found too (the answer a
+    // hidden one gets), and a create checks its rule before the id, so a refused create is the
+    // same at a free id and a taken one. Only a caller allowed to create there learns that the id
+    // is taken (docs/documents.md#security-rules).
+    const hidden = stored !== undefined && access.hides(stored);
+    const creates = op.op === "create" || (op.op === "replace" && op.ifMatch === undefined && (!row || hidden));
+    if (!creates && (hidden || (!row && op.ifMatch !== undefined && access.mayHide))) throw notFound();
 
     if (op.op !== "create" && op.ifMatch !== undefined && row?.version !== op.ifMatch) {
       throw new ApiError(
@@ -246,16 +252,16 @@ async function planWrites(
       );
     }
 
-    const creating = op.op === "create" || (op.op === "replace" && !row);
-    if (creating) {
+    if (creates) {
+      const data = finalData(op.data, op, now);
+      access.assert("create", { data }, id);
+      if (row && hidden && op.op === "replace") throw notFound();
       if (row) {
         throw new ApiError("conflict", `A document "${id}" already exists in collection "${collection}".`, {
           collection,
           id,
         });
       }
-      const data = finalData(op.data, op, now);
-      access.assert("create", { data }, id);
       const text = serializeDocument(data);
       writes.push(
         db
@@ -274,9 +280,7 @@ async function planWrites(
       return;
     }
 
-    if (!row || stored === undefined) {
-      throw new ApiError("not_found", `No document "${id}" in collection "${collection}".`, { collection, id });
-    }
+    if (!row || stored === undefined) throw notFound();
     guards.push(
       db
         .prepare(

@@ -17,7 +17,7 @@ async function postText(path: string, key: string, text: string) {
   return errorOf(response);
 }
 
-const TOO_DEEP = { status: 400, code: "invalid_json", details: { max_depth: MAX_JSON_DEPTH } };
+const TOO_DEEP = { status: 400, code: "invalid_request", details: { max_depth: MAX_JSON_DEPTH } };
 
 describe("the JSON reader of core/json-limits.ts", () => {
   it("accepts nesting up to the limit and refuses one more", () => {
@@ -52,7 +52,7 @@ describe("deep and non-finite JSON on every path where JSON enters", () => {
   let project: TestProject;
   const deep = nested(5000);
 
-  it("REST: a create with deeply nested operator values, a batch, token claims: 400 invalid_json", async () => {
+  it("REST: a create with deeply nested operator values, a batch, token claims: 400 invalid_request", async () => {
     project = await createProject();
     const key = project.keys.secret;
     const operators = `{"data":{},"operators":{"t":{"type":"array_append","values":[${deep}]}}}`;
@@ -77,7 +77,7 @@ describe("deep and non-finite JSON on every path where JSON enters", () => {
   it("REST: a number beyond a double (1e400) is refused, not stored as null", async () => {
     project = await createProject();
     const error = await postText("/v1/collections/nums/documents", project.keys.secret, '{"data":{"n":1e400}}');
-    expect(error).toMatchObject({ status: 400, code: "invalid_json", details: { number: "1e400" } });
+    expect(error).toMatchObject({ status: 400, code: "invalid_request", details: { number: "1e400" } });
   });
 
   it("WebSocket: a channel publish with deep data gets a typed error frame, and the socket keeps working", async () => {
