@@ -4,7 +4,7 @@ import { sendBlocks } from "./blocks-body";
 import { receiveChunk } from "./chunk-receiver";
 import { FINISHED_TTL_MS, partSizeFor, UPLOAD_TTL_MS } from "./upload-plan";
 import type { StoredObject, UploadError, UploadInit, UploadRecord, UploadResult, UploadStatus } from "./upload-record";
-import { UploadStore } from "./upload-store";
+import { type BlockRef, UploadStore } from "./upload-store";
 
 /** How soon an expired upload whose row could not be written tries again. */
 const COMMIT_RETRY_MS = 60_000;
@@ -118,27 +118,37 @@ export class UploadObject extends DurableObject<Env> {
     }
     if (body) {
       const reader = body.getReader();
-      const receiving = receiveChunk(reader, {
-        store: this.#store,
-        offset,
-        length: record.length,
-        partSize: record.part_size,
-        partFull: () => this.#sendFullPart(),
-      });
+      const receiving = (async () => {
+        // Whole parts left over from a chunk whose part upload failed go first.
+        await this.#sendWholeParts();
+        return receiveChunk(reader, {
+          store: this.#store,
+          offset,
+          length: record.length,
+          partSize: record.part_size,
+          partFull: () => this.#sendWholeParts(),
+        });
+      })();
       this.#receiving = { reader, done: receiving.catch(() => {}) };
       try {
         const outcome = await receiving;
-        this.#offset = outcome.offset;
         if (outcome.overflow) {
           return failure(
             "invalid_request",
             `The chunk goes past Upload-Length (${record.length} bytes); the bytes up to it are stored.`,
-            { offset: this.#offset, length: record.length },
+            { offset: this.#storedOffset(), length: record.length },
           );
         }
+      } catch (error) {
+        // R2 refused a part: the bytes stay kept here, and the next chunk sends the part again.
+        console.error(`Upload ${record.upload_id}: sending a part to R2 failed:`, error);
+        await reader.cancel().catch(() => {});
+        return failure("internal", "Storing the chunk failed; ask for the offset (HEAD) and resume.", {
+          offset: this.#storedOffset(),
+        });
       } finally {
         if (this.#receiving?.reader === reader) this.#receiving = null;
-        this.#offset = this.#store.partCount() * record.part_size + this.#store.keptBytes();
+        this.#offset = this.#storedOffset();
         await this.#touch();
       }
     }
@@ -182,14 +192,27 @@ export class UploadObject extends DurableObject<Env> {
     return { status };
   }
 
-  async #sendFullPart(): Promise<void> {
-    const record = this.#record as UploadRecord;
-    const blocks = this.#store.blocks();
-    const multipart = await this.#multipart(record);
-    const part = await sendBlocks(this.#store, blocks, (body) =>
-      multipart.uploadPart(this.#store.partCount() + 1, body),
-    );
-    this.#store.partStored(part, (blocks.at(-1) as { seq: number }).seq);
+  /**
+   * Sends each whole part among the kept blocks to R2, oldest first: normally the one the chunk
+   * just completed, more when an earlier send failed (an R2 error, an eviction mid-send). A part
+   * is exactly `part_size` bytes, as R2 requires of all parts but the last.
+   */
+  async #sendWholeParts(): Promise<void> {
+    for (;;) {
+      const record = this.#record as UploadRecord;
+      const blocks = wholePart(this.#store.blocks(), record.part_size);
+      if (!blocks) return;
+      const multipart = await this.#multipart(record);
+      const part = await sendBlocks(this.#store, blocks, (body) =>
+        multipart.uploadPart(this.#store.partCount() + 1, body),
+      );
+      this.#store.partStored(part, (blocks.at(-1) as BlockRef).seq);
+    }
+  }
+
+  /** Bytes durably received: R2's parts and the kept blocks. */
+  #storedOffset(): number {
+    return this.#store.partCount() * (this.#record as UploadRecord).part_size + this.#store.keptBytes();
   }
 
   async #finish(origin: string | undefined): Promise<UploadResult> {
@@ -224,12 +247,14 @@ export class UploadObject extends DurableObject<Env> {
         this.env.BUCKET.put(record.key, body, { httpMetadata: { contentType: record.content_type } }),
       );
     } else {
+      await this.#sendWholeParts();
       const multipart = this.env.BUCKET.resumeMultipartUpload(record.key, record.multipart_id);
-      if (blocks.length > 0) {
-        const last = await sendBlocks(this.#store, blocks, (body) =>
+      const rest = this.#store.blocks();
+      if (rest.length > 0) {
+        const last = await sendBlocks(this.#store, rest, (body) =>
           multipart.uploadPart(this.#store.partCount() + 1, body),
         );
-        this.#store.partStored(last, (blocks.at(-1) as { seq: number }).seq);
+        this.#store.partStored(last, (rest.at(-1) as BlockRef).seq);
       }
       object = await multipart.complete(this.#store.parts());
     }
@@ -292,6 +317,18 @@ export class UploadObject extends DurableObject<Env> {
 
 function failure(code: UploadError["code"], message: string, details?: Record<string, unknown>): UploadResult {
   return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** The first blocks that make exactly one part, or null when the kept bytes do not fill one. */
+function wholePart(blocks: readonly BlockRef[], partSize: number): BlockRef[] | null {
+  let size = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    size += (blocks[i] as BlockRef).size;
+    if (size === partSize) return blocks.slice(0, i + 1);
+    // Blocks are cut at part boundaries (chunk-receiver.ts): overshooting means they were not.
+    if (size > partSize) throw new Error(`Kept blocks straddle a part boundary (${size} > ${partSize} bytes).`);
+  }
+  return null;
 }
 
 function gone(): UploadResult {

@@ -65,6 +65,26 @@ describe("tus uploads: parts, durability, expiry", () => {
     expect(await inside(project.id, id)).toMatchObject({ parts: 0, blocks: [] });
   });
 
+  it("sends a part again whose send failed, still exactly one part long", async () => {
+    const project = await tusProject();
+    const bytes = testBytes(12 * MIB, 13);
+    const { path, id } = await startUpload({
+      key: project.keys.secret,
+      length: bytes.length,
+      metadata: { path: "retry" },
+    });
+    // 6 MiB kept as blocks, none sent: what a chunk leaves when R2 failed (or the object was
+    // evicted) in the middle of sending its first part.
+    await runInDurableObject(uploadObject(project.id, id), (_instance: UploadObject, state) => {
+      const store = new UploadStore(state.storage.sql);
+      for (let at = 0; at < 6 * MIB; at += MIB) store.addBlock(bytes.slice(at, at + MIB));
+    });
+    await evictDurableObject(uploadObject(project.id, id));
+    expect(await headOffset(path, project.keys.secret)).toBe(6 * MIB);
+    await sendAll(path, project.keys.secret, bytes, 6 * MIB, 6 * MIB);
+    expect(await sha256((await storedBytes(project.id, "retry")) as Uint8Array)).toBe(await sha256(bytes));
+  });
+
   it("loses nothing when the upload object is evicted between chunks", async () => {
     const project = await tusProject();
     const bytes = testBytes(6 * MIB + 77, 5);
