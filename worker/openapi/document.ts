@@ -47,7 +47,7 @@ const SECURITY: Record<RouteAuth, Record<string, string[]>[]> = {
   admin: [{ adminToken: [] }],
   project: [{ apiKey: [] }, { userToken: [] }],
   secret: [{ apiKey: [] }],
-  socket: [{ apiKey: [] }, { userToken: [] }, {}],
+  socket: [{ apiKey: [] }, { userToken: [] }, { apiKeyQuery: [] }, { accessTokenQuery: [] }],
 };
 
 const AUTH_NOTES: Record<RouteAuth, string> = {
@@ -195,6 +195,14 @@ export function openApiDocument(routes: readonly AppRoute[], version: string) {
         apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "A project key: pk_… or sk_…." },
         userToken: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "A user token of a project." },
         adminToken: { type: "http", scheme: "bearer", description: "The deployment's ADMIN_TOKEN." },
+        // WebSocket upgrades only (browsers cannot set headers on a WebSocket; the SDK sends a subprotocol).
+        apiKeyQuery: { type: "apiKey", in: "query", name: "api_key", description: "A public key, on an upgrade." },
+        accessTokenQuery: {
+          type: "apiKey",
+          in: "query",
+          name: "access_token",
+          description: "A user token, on an upgrade.",
+        },
       },
     },
   };
