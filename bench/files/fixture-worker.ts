@@ -58,7 +58,10 @@ export default {
       }
       const object = await env.BUCKET.get(key);
       if (!object) return new Response("not found", { status: 404 });
-      return new Response(object.body, { headers: { "Content-Length": String(object.size) } });
+      // The same type ours sends, so the local proxy treats both bodies alike.
+      return new Response(object.body, {
+        headers: { "Content-Type": "application/octet-stream", "Content-Length": String(object.size) },
+      });
     }
     switch (`${request.method} ${url.pathname}`) {
       case "POST /bench/seed-files":
