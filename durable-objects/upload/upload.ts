@@ -41,7 +41,7 @@ export class UploadObject extends DurableObject<Env> {
     super(ctx, env);
     this.#store = new UploadStore(ctx.storage.sql);
     this.#record = this.#store.record();
-    if (this.#record) this.#offset = this.#store.partCount() * this.#record.part_size + this.#store.keptBytes();
+    if (this.#record) this.#offset = this.#storedOffset();
   }
 
   /**
