@@ -130,18 +130,21 @@ export function route<
     if (spec.headers) c.req.addValidatedData("header", parseInput(spec.headers, c.req.header(), "headers") as object);
     if (spec.body) c.req.addValidatedData("json", (await readJson(c, spec.body)) as object);
   };
-  // The guards and checks call next() or throw (none answers by itself), so they run as a chain.
+  // The guards and checks run as one chain; one that answers instead of calling next() ends it.
   const middleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+    let answer: Response | undefined;
     const step = async (index: number): Promise<void> => {
       const guard = chain[index];
-      if (guard) {
-        await guard(c, () => step(index + 1));
+      if (!guard) {
+        await validate(c);
+        await next();
         return;
       }
-      await validate(c);
-      await next();
+      const response = await guard(c, () => step(index + 1));
+      if (response instanceof Response) answer ??= response;
     };
     await step(0);
+    return answer;
   };
   Object.defineProperty(middleware, ROUTE_SPEC, { value: spec });
   return middleware as MiddlewareHandler<AppEnv, string, ValidatedInput<P, Q, H, B>>;
