@@ -178,3 +178,17 @@ describe("files: upload and download by path", () => {
     expect(await errorOf(cross)).toMatchObject({ status: 403, code: "forbidden" });
   });
 });
+
+describe("files: concurrent writes", () => {
+  it("two create-only uploads to one path at once: exactly one wins, the other gets 412", async () => {
+    const { secret } = await storageProject();
+    const [a, b] = await Promise.all([
+      upload(secret, "files", "race.txt", "from a", { "If-None-Match": "*" }),
+      upload(secret, "files", "race.txt", "from b", { "If-None-Match": "*" }),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([201, 412]);
+    const winner = a.status === 201 ? "from a" : "from b";
+    expect(await (await download(secret, "files", "race.txt")).text()).toBe(winner);
+  });
+});
