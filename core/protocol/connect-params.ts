@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CLIENT_ID_PATTERN } from "./channel";
+import { USER_ID_PATTERN } from "./identifiers";
 
 /**
  * The request header that carries {@link ConnectParams} from the Worker to a realtime object.
@@ -14,7 +14,8 @@ export const ConnectParams = z.object({
   project_id: z.string().min(1),
   /** The object's public name (the channel name, for a channel). */
   name: z.string().min(1).max(255),
-  client_id: z.string().regex(CLIENT_ID_PATTERN),
+  /** A token's user id, or the self-asserted id of a key client (a user id too). */
+  client_id: z.string().regex(USER_ID_PATTERN),
   user_id: z.string().nullable(),
   kind: z.enum(["public", "secret", "user"]),
   /** Capability bits on this object (see capabilities.ts). */
@@ -31,9 +32,23 @@ export const ConnectParams = z.object({
 });
 export type ConnectParams = z.infer<typeof ConnectParams>;
 
-/** Builds the internal upgrade request the Worker sends to an object. */
+/**
+ * Builds the internal upgrade request the Worker sends to an object. The parameters are JSON,
+ * percent-encoded: a header value is bytes, and ids may hold any character (a user id "日本").
+ */
 export function connectRequest(params: ConnectParams): Request {
   return new Request("https://realtime.internal/connect", {
-    headers: { Upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(params) },
+    headers: { Upgrade: "websocket", [CONNECT_HEADER]: encodeURIComponent(JSON.stringify(params)) },
   });
+}
+
+/** The parameters {@link connectRequest} put in `header`, or null when they are missing or invalid. */
+export function readConnectParams(header: string | null): ConnectParams | null {
+  if (header === null) return null;
+  try {
+    const parsed = ConnectParams.safeParse(JSON.parse(decodeURIComponent(header)));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -9,7 +9,6 @@
 import { z } from "zod";
 import {
   AckFrame,
-  CLIENT_ID_PATTERN,
   ConnectionLimits,
   ErrorFrame,
   envelope,
@@ -20,6 +19,7 @@ import {
   Ref,
   ResumeResult,
 } from "./channel";
+import { USER_ID_PATTERN } from "./identifiers";
 import { MAX_PATH_LENGTH } from "./room-paths";
 
 export { ROOM_ID_PATTERN } from "./identifiers";
@@ -32,6 +32,8 @@ export const MAX_MESSAGE_LENGTH = 4000;
 export const MAX_OPS_PER_UPDATE = 100;
 /** Largest room `metadata`, serialized (it is stored with the room and listed in the directory). */
 export const MAX_ROOM_METADATA_BYTES = 4096;
+/** Longest participant name, in UTF-16 units. */
+export const MAX_USER_NAME_LENGTH = 100;
 /** Largest participant `metadata`, serialized (it lives in each socket's attachment). */
 export const MAX_USER_METADATA_BYTES = 1024;
 
@@ -59,7 +61,7 @@ export type RoomCreateOptions = z.infer<typeof RoomCreateOptions>;
 
 /** Who joins and how. `create` null is a plain join (a missing room is `room_not_found`). */
 export const RoomJoin = z.object({
-  user_name: z.string().trim().min(1).max(100),
+  user_name: z.string().trim().min(1).max(MAX_USER_NAME_LENGTH),
   user_metadata: jsonObject(MAX_USER_METADATA_BYTES),
   /** Recent messages to receive on join (when not resuming); the room's default when null. */
   history: z.number().int().min(0).max(500).nullable(),
@@ -124,7 +126,7 @@ export const RemoveFrame = z.object({
   ...envelope,
   type: z.literal("remove"),
   ref: Ref,
-  user_id: z.string().regex(CLIENT_ID_PATTERN),
+  user_id: z.string().regex(USER_ID_PATTERN),
   reason: z.string().max(200).optional(),
 });
 

@@ -11,7 +11,7 @@ import {
   SUBPROTOCOL,
 } from "../../core/protocol/channel";
 import { CLOSE_CODES, isReservedCloseCode } from "../../core/protocol/close-codes";
-import { CONNECT_HEADER, ConnectParams } from "../../core/protocol/connect-params";
+import { CONNECT_HEADER, type ConnectParams, readConnectParams } from "../../core/protocol/connect-params";
 import { BASE36, randomString } from "../../core/random";
 import { exceedsUtf8Bytes } from "../../core/utf8";
 import { type Attachment, readAttachment } from "./attachment";
@@ -104,15 +104,12 @@ export abstract class SocketHub extends DurableObject<Env> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("Realtime objects accept only WebSocket upgrades from the Worker.", { status: 426 });
     }
-    let raw: unknown = null;
-    try {
-      raw = JSON.parse(request.headers.get(CONNECT_HEADER) ?? "null");
-    } catch {
-      // Reported below as invalid parameters.
+    const params = readConnectParams(request.headers.get(CONNECT_HEADER));
+    if (params === null) {
+      // Refused in-band like every upgrade: the Worker passes this response on to the client.
+      return refuseSocket(new ApiError("invalid_request", "Missing or invalid connect parameters."), false);
     }
-    const params = ConnectParams.safeParse(raw);
-    if (!params.success) return new Response("Missing or invalid connect parameters.", { status: 400 });
-    return this.#accept(params.data);
+    return this.#accept(params);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {

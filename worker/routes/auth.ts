@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { USER_ID_PATTERN, USER_ID_RULE } from "../../core/protocol/identifiers";
 import { UserTokenSchema, WhoAmISchema } from "../../core/rest/auth";
 import type { AppEnv } from "../app-env";
 import { DEFAULT_TOKEN_TTL_SECONDS, MAX_TOKEN_TTL_SECONDS, mintToken, RESERVED_CLAIMS } from "../auth/tokens";
@@ -8,7 +9,7 @@ import { route } from "../openapi/route";
 const MAX_CLAIMS_BYTES = 4096;
 
 const TokenRequest = z.object({
-  user_id: z.string().min(1).max(255),
+  user_id: z.string().regex(USER_ID_PATTERN, `user_id must be ${USER_ID_RULE}`),
   role: z.string().min(1).max(64).optional(),
   claims: z
     .record(z.string().max(64), z.json())

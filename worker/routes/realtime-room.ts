@@ -3,7 +3,7 @@ import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
 import { ALL_OPS } from "../../core/protocol/capabilities";
 import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
-import { ROOM_ID_PATTERN, RoomJoin } from "../../core/protocol/room";
+import { MAX_USER_NAME_LENGTH, ROOM_ID_PATTERN, RoomJoin } from "../../core/protocol/room";
 import { ConnectQuery, EpochQuery, jsonObjectParam, parseUpgradeQuery, wholeNumberParam } from "./realtime-query";
 import { epochParam, type SocketCaller } from "./realtime-upgrade";
 
@@ -53,7 +53,7 @@ export const RoomUpgradeQuery = ConnectQuery.extend(EpochQuery.shape).extend({
 export async function openRoom(env: Env, id: string, caller: SocketCaller): Promise<Response> {
   const query = parseUpgradeQuery(RoomUpgradeQuery, caller.query);
   const candidate = {
-    user_name: query.user_name ?? caller.params.client_id,
+    user_name: query.user_name ?? defaultUserName(caller.params.client_id),
     user_metadata: query.user_metadata ?? {},
     history: query.history ?? null,
     create:
@@ -83,4 +83,17 @@ export async function openRoom(env: Env, id: string, caller: SocketCaller): Prom
   };
   const stub = env.ROOM.get(env.ROOM.idFromName(roomObjectName(caller.auth.projectId, id)));
   return stub.fetch(connectRequest(params));
+}
+
+/**
+ * The name of a participant who gave none: their client id, which may be longer than a name (a
+ * user id has up to 255 characters), cut to fit and never to half a character.
+ */
+function defaultUserName(clientId: string): string {
+  let name = "";
+  for (const character of clientId.trim()) {
+    if (name.length + character.length > MAX_USER_NAME_LENGTH) break;
+    name += character;
+  }
+  return name || "anonymous";
 }
