@@ -14,6 +14,12 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
   if (apiError.code === "internal") {
     console.error(`Unhandled error in ${c.req.method} ${c.req.path} (request ${c.get("requestId")}):`, error);
   }
+  if (apiError.code === "origin_not_allowed") {
+    // The CORS layer reflected the origin before the project was known: take it back, so a
+    // refused origin's page cannot read even the refusal.
+    c.res.headers.delete("Access-Control-Allow-Origin");
+    c.res.headers.delete("Access-Control-Expose-Headers");
+  }
   return c.json(apiError.toBody(), apiError.status as ContentfulStatusCode);
 };
 
