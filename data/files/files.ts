@@ -32,6 +32,8 @@ export interface FileWrite {
   metadata: FileMetadata;
   /** The end user's id, or null for an API key. */
   uploadedBy: string | null;
+  /** R2's `uploaded` time of these bytes (default now): a row is only replaced by later bytes. */
+  objectUploaded?: Date;
 }
 
 /**
@@ -70,17 +72,22 @@ export function fileAttributes(row: FileRow | FileRecord): FileAttributes {
 /**
  * Records a file whose bytes R2 already holds (call it only after the put succeeded, so a listed
  * file always has its bytes). Uploading to a path that exists replaces the file's size, type, etag
- * and metadata and keeps its id and `created_at`, so its URL stays the same.
+ * and metadata and keeps its id and `created_at`, so its URL stays the same. When two uploads to
+ * one path race, the row keeps the bytes R2 stored last (`objectUploaded`), whatever order the
+ * commits arrive in; the earlier upload then answers with the file as it now is.
  */
 export async function commitFile(db: D1Database, file: FileWrite, origin?: string): Promise<FileRecord> {
   const now = new Date().toISOString();
+  const uploaded = (file.objectUploaded ?? new Date()).toISOString();
   const row = await db
     .prepare(
-      `INSERT INTO files (project_id, bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+      `INSERT INTO files (project_id, bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at,
+         object_uploaded_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
        ON CONFLICT (project_id, bucket, path) DO UPDATE SET size = excluded.size, content_type = excluded.content_type,
          etag = excluded.etag, metadata = excluded.metadata, uploaded_by = excluded.uploaded_by,
-         updated_at = excluded.updated_at
+         updated_at = excluded.updated_at, object_uploaded_at = excluded.object_uploaded_at
+       WHERE files.object_uploaded_at IS NULL OR excluded.object_uploaded_at >= files.object_uploaded_at
        RETURNING ${COLUMNS}`,
     )
     .bind(
@@ -94,9 +101,12 @@ export async function commitFile(db: D1Database, file: FileWrite, origin?: strin
       JSON.stringify(file.metadata),
       file.uploadedBy,
       now,
+      uploaded,
     )
     .first<FileRow>();
-  return toFileRecord(row as FileRow, origin);
+  // No row back: later bytes were committed first; answer with the file as it is now.
+  const current = row ?? (await getFileRow(db, file.projectId, file.bucket, file.path));
+  return toFileRecord(current as FileRow, origin);
 }
 
 /** The statement that reads one file's row (for use inside a batch). */

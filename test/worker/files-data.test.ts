@@ -52,4 +52,21 @@ describe("files data layer", () => {
     expect(parseObjectKey(objectKey("p1", "b", "x/y.txt"))).toEqual({ projectId: "p1", bucket: "b", path: "x/y.txt" });
     expect(checkFilePath("a/%2e%2e/b")).toMatchObject({ ok: false, reason: "dot_segment" });
   });
+
+  it("a commit of older bytes never replaces the row of newer ones (racing uploads)", async () => {
+    const projectId = await project();
+    await createBucket(env.DB, projectId, "docs", DEFAULT_BUCKET_SETTINGS);
+    const write = {
+      projectId,
+      bucket: "docs",
+      path: "r.txt",
+      contentType: "text/plain",
+      metadata: {},
+      uploadedBy: null,
+    };
+    const newer = await commitFile(env.DB, { ...write, size: 2, etag: "newer", objectUploaded: new Date(2_000) });
+    const older = await commitFile(env.DB, { ...write, size: 1, etag: "older", objectUploaded: new Date(1_000) });
+    expect(older).toMatchObject({ etag: "newer", size: 2, id: newer.id });
+    expect(await getStorageUsage(env.DB, projectId)).toMatchObject({ used_bytes: 2, file_count: 1 });
+  });
 });

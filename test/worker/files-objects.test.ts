@@ -191,4 +191,17 @@ describe("files: concurrent writes", () => {
     const winner = a.status === 201 ? "from a" : "from b";
     expect(await (await download(secret, "files", "race.txt")).text()).toBe(winner);
   });
+
+  it("racing replaces leave a row that describes the bytes R2 kept", async () => {
+    const { project, secret } = await storageProject();
+    await upload(secret, "files", "busy.bin", "seed");
+    const sizes = [1, 300, 20_000, 5, 4096, 77];
+    await Promise.all(sizes.map((size, i) => upload(secret, "files", "busy.bin", bytes(size, i))));
+    const object = await env.BUCKET.head(objectKey(project.id, "files", "busy.bin"));
+    const got = await download(secret, "files", "busy.bin");
+    const body = new Uint8Array(await got.arrayBuffer());
+    expect(got.headers.get("ETag")).toBe(`"${object?.etag}"`);
+    expect(Number(got.headers.get("Content-Length"))).toBe(object?.size);
+    expect(body.byteLength).toBe(object?.size);
+  });
 });

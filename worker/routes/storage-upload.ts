@@ -204,6 +204,7 @@ export async function storeUpload(
         etag: stored.etag,
         metadata,
         uploadedBy: request.uploadedBy,
+        objectUploaded: stored.uploaded,
       },
       new URL(c.req.url).origin,
     );
