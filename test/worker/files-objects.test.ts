@@ -205,3 +205,17 @@ describe("files: concurrent writes", () => {
     expect(body.byteLength).toBe(object?.size);
   });
 });
+
+describe("files: a row whose bytes are gone", () => {
+  it("downloads as 404 and is dropped, so listings stop showing it", async () => {
+    const { project, secret } = await storageProject();
+    await upload(secret, "files", "ghost.txt", "boo");
+    await env.BUCKET.delete(objectKey(project.id, "files", "ghost.txt"));
+    expect((await download(secret, "files", "ghost.txt")).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the row goes after the answer
+    const list = (await (await api("/v1/storage/buckets/files/objects", { headers: credentials(secret) })).json()) as {
+      items: unknown[];
+    };
+    expect(list.items).toEqual([]);
+  });
+});

@@ -148,8 +148,14 @@ export async function streamFile(
   const key = objectKey(projectId, bucket.name, file.path);
   const object = await c.env.BUCKET.get(key, range ? { range } : {});
   if (!object) {
-    // The row outlived its bytes, which the write order rules out; say so rather than send nothing.
-    throw new ApiError("not_found", `The bytes of "${file.path}" are missing.`, { path: file.path });
+    // The row outlived its bytes: only a delete racing an upload of the same path can do that
+    // (docs/files.md#consistency). Drop that row, so listings stop showing it, and say not found.
+    c.executionCtx.waitUntil(
+      c.env.DB.prepare("DELETE FROM files WHERE project_id = ? AND bucket = ? AND path = ? AND etag = ?")
+        .bind(projectId, bucket.name, file.path, file.etag)
+        .run(),
+    );
+    throw new ApiError("not_found", `No file at "${file.path}".`, { path: file.path });
   }
   return new Response(object.body, { status: range ? 206 : 200, headers });
 }
