@@ -14,7 +14,7 @@ import { ratio, round, withBenchServer } from "../local-server.mjs";
 
 export const name = "files-tus";
 export const description =
-  "tus resumable upload MB/s by chunk size vs one plain PUT (100 MiB), and workerd RSS during a 1 GiB tus upload (local)";
+  "tus resumable upload MiB/s by chunk size vs one plain PUT (100 MiB), and workerd RSS during 1 GiB as a plain PUT and over tus (local)";
 
 const MIB = 1024 * 1024;
 const FILE_BYTES = 100 * MIB;
