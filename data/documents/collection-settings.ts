@@ -2,7 +2,7 @@ import { z } from "zod";
 import { DEFAULT_RETENTION_MAX_AGE_SECONDS, DEFAULT_RETENTION_MAX_CHANGES } from "../../core/documents/limits";
 import type { CollectionRules } from "../../core/documents/wire";
 import { ApiError } from "../../core/errors";
-import { MAX_FILTER_LENGTH, parseRule } from "../../core/query";
+import { type FilterNode, MAX_FILTER_LENGTH, parseExpression, type Root } from "../../core/query";
 
 /** The operations a rule can allow. */
 export const RULE_OPERATIONS = ["list", "read", "create", "update", "delete"] as const;
@@ -89,14 +89,56 @@ export function validateRules(body: z.output<typeof RulesBody>): void {
   for (const op of RULE_OPERATIONS) {
     const text = body[op];
     if (!text) continue;
+    const roots = RULE_ROOTS[op];
     try {
-      parseRule(text);
+      const node = parseExpression(text, { scope: "rule", roots: Object.fromEntries(roots.map((r) => [r, r])) });
+      assertKnownAuthFields(node);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       throw new ApiError("invalid_filter", `The ${op} rule is not valid: ${error.message}`, {
         ...(error.details as object | undefined),
         rule: op,
+        roots,
       });
+    }
+  }
+}
+
+/**
+ * The values each operation's rule can see: a root that is never there (`doc` on a create, `data`
+ * on a read) would be null on every request, so a rule naming it is refused when it is set.
+ */
+const RULE_ROOTS: Record<RuleOperation, readonly Root[]> = {
+  list: ["doc", "auth"],
+  read: ["doc", "auth"],
+  create: ["data", "auth"],
+  update: ["doc", "data", "auth"],
+  delete: ["doc", "auth"],
+};
+
+/** What `auth` holds (core/query/auth-values.ts); `claims` is an object whose fields are the app's. */
+const AUTH_FIELDS = ["id", "role", "kind", "claims"];
+
+/** Refuses `auth.<unknown>` (`auth.user_id` is always null: the user id is `auth.id`). */
+function assertKnownAuthFields(root: FilterNode): void {
+  const nodes: FilterNode[] = [root];
+  for (let node = nodes.pop(); node; node = nodes.pop()) {
+    if (node.kind === "and" || node.kind === "or") nodes.push(...node.children);
+    else if (node.kind === "not") nodes.push(node.child);
+    else if (node.kind === "compare") {
+      for (const operand of [node.left, node.right]) {
+        const fields = operand.kind === "concat" ? operand.parts : [operand];
+        for (const field of fields) {
+          const name = field.kind === "field" && field.root === "auth" ? field.path[0] : undefined;
+          if (name !== undefined && !AUTH_FIELDS.includes(name)) {
+            throw new ApiError(
+              "invalid_filter",
+              `auth has no field '${name}': it holds ${AUTH_FIELDS.map((f) => `auth.${f}`).join(", ")} (auth.claims.* are the token's claims).`,
+              { auth_fields: AUTH_FIELDS },
+            );
+          }
+        }
+      }
     }
   }
 }
