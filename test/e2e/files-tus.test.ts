@@ -86,15 +86,6 @@ describe("tus-js-client against the worker", () => {
     first.done.catch(() => {});
     await twoChunks;
     await first.upload.abort();
-    // Where the server stands (the abort may come after a third chunk went through).
-    const head = await fetch(first.upload.url as string, {
-      method: "HEAD",
-      headers: { "X-API-Key": secret, "Tus-Resumable": "1.0.0" },
-    });
-    const stored = Number(head.headers.get("Upload-Offset"));
-    expect(stored).toBeGreaterThanOrEqual(2 * 4_000_037);
-    expect(stored).toBeLessThan(bytes.length);
-
     const { stdout } = await promisify(execFile)(process.execPath, [CHILD, file, storagePath, secret], {
       timeout: 45_000,
     });
@@ -105,7 +96,10 @@ describe("tus-js-client against the worker", () => {
       error?: string;
     };
     expect(child).toMatchObject({ ok: true, url: first.upload.url });
-    expect(child.resumedAt).toBe(stored);
+    // Resumed, not restarted: from two chunks or more (the abort may come while a third is still
+    // arriving, and the server keeps what arrived), never from zero or the end.
+    expect(child.resumedAt).toBeGreaterThanOrEqual(2 * 4_000_037);
+    expect(child.resumedAt).toBeLessThan(bytes.length);
     expect(await downloadSha256("media", "clips/resumed.bin", secret)).toEqual({
       sha: sha256(bytes),
       size: bytes.length,
