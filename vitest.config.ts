@@ -17,7 +17,14 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" } },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ADMIN_TOKEN: "test-admin-token",
+                  // Cases per property of test/worker/fuzz.test.ts (`npm run fuzz` sets more).
+                  FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                },
+              },
             }),
           ],
           test: {
