@@ -1,4 +1,4 @@
-import { CLOSE_CODES, type CloseCode } from "./protocol/close-codes";
+import { CLOSE_CODES, type CloseCode } from "./protocol/close-codes.js";
 
 /** The HTTP status of an error response (4xx or 5xx; always with a body). */
 export type ErrorStatus = number;

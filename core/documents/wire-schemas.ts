@@ -13,7 +13,7 @@ import type {
   DeletedDocument,
   DocumentIndex,
   StoredDocument,
-} from "./wire";
+} from "./wire.js";
 
 const IsoTime = z.string().meta({ description: "ISO-8601 UTC" });
 const DataSchema = z.record(z.string(), z.unknown());

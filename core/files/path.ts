@@ -5,7 +5,7 @@
  * bucket's R2 prefix.
  */
 
-import { isWellFormedText } from "../query/values";
+import { isWellFormedText } from "../query/values.js";
 
 /** Longest accepted path in UTF-8 bytes: R2 keys stop at 1,024 bytes, and the project and
  * bucket prefix takes up to ~90 of them. */

@@ -4,7 +4,7 @@
  * those types (never this file: zod stays out of the browser bundle).
  */
 import { z } from "zod";
-import type { BucketRecord, FileList, FileRecord, SignedUrl, StorageUsage } from "./wire";
+import type { BucketRecord, FileList, FileRecord, SignedUrl, StorageUsage } from "./wire.js";
 
 const IsoTime = z.string().meta({ description: "ISO-8601 UTC" });
 

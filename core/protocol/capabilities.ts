@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BROADCAST_CHANNEL, CAPABILITY_OPS, type CapabilityOp } from "./channel";
+import { BROADCAST_CHANNEL, CAPABILITY_OPS, type CapabilityOp } from "./channel.js";
 
 /**
  * Capabilities: who may subscribe to, publish on, enter presence on, or read the history of which

@@ -1,4 +1,4 @@
-import { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN } from "./identifiers";
+import { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN } from "./identifiers.js";
 
 /**
  * Why `name` cannot be a channel, or null when it can. Names are 1-255 characters of

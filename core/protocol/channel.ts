@@ -10,10 +10,10 @@
  * @module
  */
 import { z } from "zod";
-import { ERROR_CODE_NAMES } from "../errors";
+import { ERROR_CODE_NAMES } from "../errors.js";
 
-import { PROTOCOL_VERSION } from "./envelope";
-import { MESSAGE_ID_PATTERN } from "./identifiers";
+import { PROTOCOL_VERSION } from "./envelope.js";
+import { MESSAGE_ID_PATTERN } from "./identifiers.js";
 
 export {
   FRAME_PREFIX,
@@ -23,8 +23,8 @@ export {
   SUBPROTOCOL,
   SUBPROTOCOL_KEY_PREFIX,
   SUBPROTOCOL_TOKEN_PREFIX,
-} from "./envelope";
-export { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN, CLIENT_ID_PATTERN, MESSAGE_ID_PATTERN } from "./identifiers";
+} from "./envelope.js";
+export { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN, CLIENT_ID_PATTERN, MESSAGE_ID_PATTERN } from "./identifiers.js";
 
 /** What a connection may do on a channel. `subscribe` is needed to connect at all. */
 export const CAPABILITY_OPS = ["subscribe", "publish", "presence", "history"] as const;

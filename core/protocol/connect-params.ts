@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { USER_ID_PATTERN } from "./identifiers";
+import { USER_ID_PATTERN } from "./identifiers.js";
 
 /**
  * The request header that carries {@link ConnectParams} from the Worker to a realtime object.

@@ -18,11 +18,11 @@ import {
   PongFrame,
   Ref,
   ResumeResult,
-} from "./channel";
-import { USER_ID_PATTERN } from "./identifiers";
-import { MAX_PATH_LENGTH } from "./room-paths";
+} from "./channel.js";
+import { USER_ID_PATTERN } from "./identifiers.js";
+import { MAX_PATH_LENGTH } from "./room-paths.js";
 
-export { ROOM_ID_PATTERN } from "./identifiers";
+export { ROOM_ID_PATTERN } from "./identifiers.js";
 
 /** Largest participant count a room may be created with. */
 export const MAX_PARTICIPANTS_LIMIT = 10_000;

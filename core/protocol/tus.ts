@@ -5,7 +5,7 @@
  * sides spell the protocol the same way.
  */
 
-import type { FileRecord } from "../files/wire";
+import type { FileRecord } from "../files/wire.js";
 
 export const TUS_VERSION = "1.0.0";
 

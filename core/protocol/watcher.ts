@@ -12,8 +12,8 @@
  * @module
  */
 import { z } from "zod";
-import { MAX_FILTER_LENGTH } from "../query/ast";
-import { ConnectionLimits, ErrorFrame, envelope, PingFrame, PongFrame, Ref } from "./channel";
+import { MAX_FILTER_LENGTH } from "../query/ast.js";
+import { ConnectionLimits, ErrorFrame, envelope, PingFrame, PongFrame, Ref } from "./channel.js";
 
 /** Documents a snapshot returns when the request says nothing. */
 export const DEFAULT_SNAPSHOT_LIMIT = 1000;

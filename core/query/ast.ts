@@ -5,7 +5,7 @@
  * Security rules are expressions in the same language, with explicit roots (`doc`, `data`,
  * `auth`). The semantics are written down once, in docs/filter-language.md.
  *
- * Public API of worker/query (import from "./query" or "../query"):
+ * Public API of worker/query (import from "./query.js" or "../query"):
  *
  * - `parseExpression(text: string, options?: ParseOptions): FilterNode`
  *   an expression string; `scope: "filter"` (default) reads bare names as `doc.<path>`,

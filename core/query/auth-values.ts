@@ -1,4 +1,4 @@
-import type { AuthValues } from "./ast";
+import type { AuthValues } from "./ast.js";
 
 /** No caller: every `auth.*` operand is null (missing). */
 export const ANONYMOUS: AuthValues = { id: null, role: null, kind: null, claims: {} };

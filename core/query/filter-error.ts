@@ -1,4 +1,4 @@
-import { ApiError } from "../errors";
+import { ApiError } from "../errors.js";
 
 /**
  * The error every parser throws: 400 `invalid_filter`, with the 0-based character offset of the

@@ -1,4 +1,4 @@
-import type { FilterNode, Literal, Operand } from "./ast";
+import type { FilterNode, Literal, Operand } from "./ast.js";
 
 const OP_TEXT = {
   eq: "==",

@@ -1,5 +1,5 @@
-import type { FilterNode, MatchScope, Operand } from "./ast";
-import { ANONYMOUS } from "./auth-values";
+import type { FilterNode, MatchScope, Operand } from "./ast.js";
+import { ANONYMOUS } from "./auth-values.js";
 import {
   arrayHas,
   concatValues,
@@ -9,7 +9,7 @@ import {
   resolvePath,
   startsWithValue,
   valuesEqual,
-} from "./values";
+} from "./values.js";
 
 /**
  * Evaluates a filter or rule in memory (backend 2): the collection watchers call it for every

@@ -9,7 +9,7 @@ import type {
   ParseOptions,
   Root,
   Scalar,
-} from "./ast";
+} from "./ast.js";
 import {
   and,
   FALSE,
@@ -22,8 +22,8 @@ import {
   not,
   or,
   TRUE,
-} from "./ast";
-import { filterError } from "./filter-error";
+} from "./ast.js";
+import { filterError } from "./filter-error.js";
 
 /*
  * Grammar (keywords are case-insensitive):

@@ -1,5 +1,5 @@
-import { ApiError } from "../errors";
-import type { CompareOp, FieldRef, FilterNode, Operand, QueryParamsInput, Scalar } from "./ast";
+import { ApiError } from "../errors.js";
+import type { CompareOp, FieldRef, FilterNode, Operand, QueryParamsInput, Scalar } from "./ast.js";
 import {
   and,
   FIELD_SEGMENT,
@@ -10,9 +10,9 @@ import {
   not,
   or,
   RESERVED_LIST_PARAMS,
-} from "./ast";
-import { filterError } from "./filter-error";
-import { parseExpressionCounted } from "./parse-expression";
+} from "./ast.js";
+import { filterError } from "./filter-error.js";
+import { parseExpressionCounted } from "./parse-expression.js";
 
 /*
  * Key grammar (the Cocobase SDK's query parameters, so code written for that hosted backend keeps

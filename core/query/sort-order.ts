@@ -1,5 +1,5 @@
-import type { SortKey } from "./ast";
-import { compareStrings, resolvePath } from "./values";
+import type { SortKey } from "./ast.js";
+import { compareStrings, resolvePath } from "./values.js";
 
 /**
  * The same order in memory (for watchers, the SDK's live queries and tests): negative when `a`

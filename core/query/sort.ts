@@ -1,8 +1,8 @@
-import type { SortKey } from "./ast";
-import { FIELD_SEGMENT, MAX_PATH_SEGMENTS, MAX_SORT_KEYS } from "./ast";
-import { filterError } from "./filter-error";
+import type { SortKey } from "./ast.js";
+import { FIELD_SEGMENT, MAX_PATH_SEGMENTS, MAX_SORT_KEYS } from "./ast.js";
+import { filterError } from "./filter-error.js";
 
-export { compareForSort } from "./sort-order";
+export { compareForSort } from "./sort-order.js";
 
 /**
  * Parses a sort spec: comma-separated paths, each optionally prefixed with `-` (descending) or

@@ -1,6 +1,6 @@
 /** Responses of the admin API (`/v1/admin`) as zod schemas, for the OpenAPI document. */
 import { z } from "zod";
-import { CapabilityClaim } from "../protocol/capabilities";
+import { CapabilityClaim } from "../protocol/capabilities.js";
 
 const IsoTime = z.string().meta({ description: "ISO-8601 UTC" });
 

@@ -1,7 +1,7 @@
 /** REST responses of channels and rooms as zod schemas, for the OpenAPI document. */
 import { z } from "zod";
-import { Message, PresenceMember } from "../protocol/channel";
-import type { RoomListing } from "../protocol/room";
+import { Message, PresenceMember } from "../protocol/channel.js";
+import type { RoomListing } from "../protocol/room.js";
 
 /** The answer to a REST publish (201; 200 with `duplicate: true` for an id already published). */
 export const PublishResultSchema = z.object({

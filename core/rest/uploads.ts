@@ -1,7 +1,7 @@
 /** The resumable upload API's JSON response as a zod schema, for the OpenAPI document and tests. */
 import { z } from "zod";
-import { FileRecordSchema } from "../files/wire-schemas";
-import type { UploadView } from "../protocol/tus";
+import { FileRecordSchema } from "../files/wire-schemas.js";
+import type { UploadView } from "../protocol/tus.js";
 
 export const UploadViewSchema = z.object({
   id: z.string(),

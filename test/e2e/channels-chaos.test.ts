@@ -20,7 +20,8 @@ afterEach(() => {
 });
 
 it(`delivers ${MESSAGES} messages exactly once, in order, to subscribers cut off at random`, {
-  timeout: 120_000,
+  // About 50 s on a quiet 2-core machine; the limit leaves room for a busy CI box.
+  timeout: 240_000,
 }, async () => {
   const { project } = await createTestProject();
   const name = uniqueChannel("chaos");

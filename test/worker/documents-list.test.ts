@@ -340,7 +340,9 @@ function rng(seed: number) {
 }
 
 describe("lists agree with the in-memory matcher and sort", () => {
-  it("returns exactly the matching documents, in order, across cursor pages (random documents and filters)", async () => {
+  it("returns exactly the matching documents, in order, across cursor pages (random documents and filters)", {
+    timeout: 30_000,
+  }, async () => {
     const random = rng(42);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
     const values = [0, 1, 2, 2.5, -1, "a", "b", "", "1", true, false, null, [1, "a"], { k: 1 }];
