@@ -4,7 +4,7 @@
  * subscribers run in this process, so a write's send time (carried in the document as `t`) and
  * its events' arrival times come from the same clock (`performance.now()`).
  */
-import WebSocket from "ws";
+/** @typedef {import("ws").WebSocket} WebSocket */
 
 /** How long any one phase may take before the run gives up on it. */
 const PHASE_TIMEOUT_MS = 60_000;

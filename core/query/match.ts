@@ -33,8 +33,8 @@ export function matches(node: FilterNode, scope: MatchScope): boolean {
     case "not":
       return !matches(node.child, scope);
     case "compare": {
-      const left = valueOf(node.left, scope);
-      const right = valueOf(node.right, scope);
+      const left = operandValue(node.left, scope);
+      const right = operandValue(node.right, scope);
       switch (node.op) {
         case "eq":
           return valuesEqual(left, right);
@@ -56,9 +56,9 @@ export function matches(node: FilterNode, scope: MatchScope): boolean {
   }
 }
 
-function valueOf(operand: Operand, scope: MatchScope): unknown {
+function operandValue(operand: Operand, scope: MatchScope): unknown {
   if (operand.kind === "literal") return operand.value;
-  if (operand.kind === "concat") return concatValues(operand.parts.map((part) => valueOf(part, scope)));
+  if (operand.kind === "concat") return concatValues(operand.parts.map((part) => operandValue(part, scope)));
   const root = operand.root === "doc" ? scope.doc : operand.root === "data" ? scope.data : (scope.auth ?? ANONYMOUS);
   return resolvePath(root, operand.path);
 }

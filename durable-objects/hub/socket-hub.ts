@@ -461,7 +461,8 @@ export abstract class SocketHub extends DurableObject<Env> {
       try {
         ws.send(frame);
       } catch {
-        (failed ??= []).push(ws);
+        failed ??= [];
+        failed.push(ws);
       }
     }
     if (failed) for (const ws of failed) this.#close(ws, CLOSE_CODES.internal, "send failed");

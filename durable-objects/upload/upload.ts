@@ -282,7 +282,7 @@ export class UploadObject extends DurableObject<Env> {
   /** Bytes arrived: the expiry moves on. */
   async #touch(): Promise<void> {
     const record = this.#record;
-    if (!record || record.phase !== "receiving") return;
+    if (record?.phase !== "receiving") return;
     this.#save({ ...record, expires_at: Date.now() + UPLOAD_TTL_MS });
     await this.ctx.storage.setAlarm((this.#record as UploadRecord).expires_at);
   }

@@ -85,8 +85,10 @@ export class ChangeEvents {
       const { seq, id, created_at } = this.change;
       const withData = event === "create" || event === "update" || event === "enter";
       const withOld = event === "update" || event === "delete" || event === "leave";
-      const data = withData ? (this.#data ??= JSON.stringify(this.change.data)) : "null";
-      const old = withOld ? (this.#old ??= JSON.stringify(this.change.old_data)) : "null";
+      if (withData) this.#data ??= JSON.stringify(this.change.data);
+      if (withOld) this.#old ??= JSON.stringify(this.change.old_data);
+      const data = withData ? this.#data : "null";
+      const old = withOld ? this.#old : "null";
       text = `{"seq":${seq},"event":"${event}","id":${JSON.stringify(id)},"data":${data},"old_data":${old},"timestamp":${Date.parse(created_at)}}`;
       this.#serialized.set(event, text);
     }

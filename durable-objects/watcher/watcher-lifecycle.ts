@@ -418,7 +418,10 @@ export class SubscriberLifecycle {
     if (cursor > this.#delivered) {
       subscriber.state = "ahead";
       let waiting = this.#ahead.get(cursor);
-      if (!waiting) this.#ahead.set(cursor, (waiting = new Set()));
+      if (!waiting) {
+        waiting = new Set();
+        this.#ahead.set(cursor, waiting);
+      }
       waiting.add(subscriber);
       this.#fastForward();
       if (subscriber.state === "ahead") void this.pump();

@@ -179,7 +179,10 @@ export class SubscriptionIndex {
     for (const key of keys.keys) {
       let groups = indexed.groups.get(key);
       if (add) {
-        if (!groups) indexed.groups.set(key, (groups = new Set()));
+        if (!groups) {
+          groups = new Set();
+          indexed.groups.set(key, groups);
+        }
         groups.add(group);
       } else if (groups) {
         groups.delete(group);

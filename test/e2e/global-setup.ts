@@ -195,6 +195,7 @@ function captureOutput(child: ChildProcess) {
   child.stderr?.on("data", onData);
   return () =>
     tail
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour escapes of wrangler's log
       .replace(/\u001b\[[0-9;]*m/g, "")
       .replace(/\n{3,}/g, "\n\n")
       .trim() || "(no output)";

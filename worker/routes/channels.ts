@@ -12,7 +12,7 @@ import {
 import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
 import { MessagePageSchema, PresencePageSchema, PublishResultSchema } from "../../core/rest/realtime";
 import type { AppEnv } from "../app-env";
-import { type AuthContext } from "../auth/auth-context";
+import type { AuthContext } from "../auth/auth-context";
 import { channelOpsOf } from "../auth/channel-ops";
 import { route } from "../openapi/route";
 
