@@ -8,9 +8,9 @@
  * writes to disk and dominates the figures: they compare chunk sizes and paths with each other on
  * one machine, they are not the deployed speed. Memory is read from /proc (Linux).
  */
-import { readdir, readFile } from "node:fs/promises";
 import { request } from "node:http";
 import { ratio, round, withBenchServer } from "../local-server.mjs";
+import { workerdRss } from "../process-memory.mjs";
 
 export const name = "files-tus";
 export const description =
@@ -211,31 +211,4 @@ function pseudoRandom(size) {
     bytes[i] = x & 0xff;
   }
   return bytes;
-}
-
-/** Sum of the resident set sizes (bytes) of the workerd processes under `rootPid`. */
-async function workerdRss(rootPid) {
-  const parents = new Map();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => null);
-    if (stat === null) continue;
-    const afterName = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    parents.set(Number(entry), {
-      ppid: Number(afterName[1]),
-      name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
-    });
-  }
-  const descends = (pid) => {
-    for (let p = pid; p > 1; p = parents.get(p)?.ppid ?? 0) if (p === rootPid) return true;
-    return false;
-  };
-  let total = 0;
-  for (const [pid, { name }] of parents) {
-    if (name !== "workerd" || !descends(pid)) continue;
-    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status);
-    if (kb) total += Number(kb[1]) * 1024;
-  }
-  return total;
 }

@@ -3,6 +3,7 @@
 // sha-256 of a download.
 import { createHash } from "node:crypto";
 import { connect, createServer, type Socket } from "node:net";
+import { testBytes as patternBytes } from "../test-bytes";
 import { baseUrl, createTestProject } from "./helpers";
 
 /** A fresh project with a bucket `media` (secret-key access); returns its secret key. */
@@ -83,17 +84,10 @@ export async function cuttingProxy(target: string, cutAt: number[]): Promise<Cut
   };
 }
 
-/** Deterministic bytes (a repeating pattern would hide misplaced blocks; this one does not repeat soon). */
+/** {@link patternBytes} as a Buffer (what node:fs and node:crypto callers here expect). */
 export function testBytes(size: number, seed = 1): Buffer {
-  const bytes = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
+  const bytes = patternBytes(size, seed);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export function sha256(bytes: Uint8Array): string {

@@ -79,18 +79,7 @@ export async function sendAll(path: string, key: string, bytes: Uint8Array, chun
   return last;
 }
 
-/** Deterministic, non-repeating-looking bytes (so a misplaced block changes the digest). */
-export function testBytes(size: number, seed = 1): Uint8Array {
-  const bytes = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
+export { testBytes } from "../test-bytes";
 
 export async function sha256(bytes: ArrayBuffer | Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
