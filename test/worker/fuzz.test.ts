@@ -17,6 +17,8 @@ import { connectWatcher, uniqueCollection } from "./watcher-helpers";
  */
 const RUNS = Number((env as unknown as { FUZZ_RUNS?: string }).FUZZ_RUNS) || 25;
 const KNOWN_CODES = new Set(Object.keys(ERROR_CODES));
+/** Each test's time budget grows with the number of cases (about 40 routes, a few ms per request). */
+const TIMEOUT_MS = Math.max(120_000, RUNS * 1_000);
 
 const totals = { requests: 0, frames: 0, status: new Map<number, number>(), codes: new Map<string, number>() };
 const count = (map: Map<string | number, number>, key: string | number) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -120,30 +122,34 @@ async function checkAnswer(response: Response, what: string) {
 }
 
 describe("fuzz: REST", () => {
-  it(`answers every route of /openapi.json with no 5xx and only typed errors (${RUNS} cases per route)`, async () => {
-    const project = await createProject({ name: "fuzz" });
-    // A project whose public key may write nothing (no rules, no buckets): whatever the fuzzer
-    // sends with it is refused, so none of it may be stored.
-    const closed = await createProject({ name: "fuzz-closed" });
-    const ops = await operations();
-    expect(ops.length).toBeGreaterThan(20);
-    for (const op of ops) {
-      await fc.assert(
-        fc.asyncProperty(requestFor(op, project, closed), async ({ url, init }) => {
-          await checkAnswer(await api(url, init), `${op.method} ${url}`);
-        }),
-        { numRuns: RUNS, seed: Number((env as unknown as { FUZZ_SEED?: string }).FUZZ_SEED) || undefined },
-      );
-    }
-    // The worker is still healthy after it all, and nothing refused was stored.
-    expect((await api("/health")).status).toBe(200);
-    for (const table of ["documents", "outbox", "collection_settings", "document_indexes", "buckets", "files"]) {
-      const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE project_id = ?`)
-        .bind(closed.id)
-        .first<{ n: number }>();
-      expect(row?.n, `${table} rows of a project that may write nothing`).toBe(0);
-    }
-  }, 120_000);
+  it(
+    `answers every route of /openapi.json with no 5xx and only typed errors (${RUNS} cases per route)`,
+    async () => {
+      const project = await createProject({ name: "fuzz" });
+      // A project whose public key may write nothing (no rules, no buckets): whatever the fuzzer
+      // sends with it is refused, so none of it may be stored.
+      const closed = await createProject({ name: "fuzz-closed" });
+      const ops = await operations();
+      expect(ops.length).toBeGreaterThan(20);
+      for (const op of ops) {
+        await fc.assert(
+          fc.asyncProperty(requestFor(op, project, closed), async ({ url, init }) => {
+            await checkAnswer(await api(url, init), `${op.method} ${url}`);
+          }),
+          { numRuns: RUNS, seed: Number((env as unknown as { FUZZ_SEED?: string }).FUZZ_SEED) || undefined },
+        );
+      }
+      // The worker is still healthy after it all, and nothing refused was stored.
+      expect((await api("/health")).status).toBe(200);
+      for (const table of ["documents", "outbox", "collection_settings", "document_indexes", "buckets", "files"]) {
+        const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE project_id = ?`)
+          .bind(closed.id)
+          .first<{ n: number }>();
+        expect(row?.n, `${table} rows of a project that may write nothing`).toBe(0);
+      }
+    },
+    TIMEOUT_MS,
+  );
 });
 
 /** The frame types of an object's client union. */
@@ -226,49 +232,61 @@ describe("fuzz: frames", () => {
   const frames = (types: string[]) =>
     fc.sample(fc.array(frameArbitrary(types), { minLength: 1, maxLength: 40 }), Math.max(2, Math.ceil(RUNS / 10)));
 
-  it("a channel answers every frame once, typed, and a well-behaved client keeps working", async () => {
-    const project = await createProject();
-    const channel = uniqueChannel("fuzz");
-    const good = await joinChannel(channel, { query: { api_key: project.keys.public, client_id: "good" } });
-    for (const batch of frames(typesOf(ChannelClientFrame as never))) {
-      const fuzzer = await joinChannel(channel, { query: { api_key: project.keys.public } });
-      await sendFrames(fuzzer.socket as never, batch);
-      fuzzer.socket.close();
-      expect(await good.socket.publish("ok", { n: 1 })).toMatchObject({ type: "ack" });
-    }
-    good.socket.close();
-  }, 120_000);
+  it(
+    "a channel answers every frame once, typed, and a well-behaved client keeps working",
+    async () => {
+      const project = await createProject();
+      const channel = uniqueChannel("fuzz");
+      const good = await joinChannel(channel, { query: { api_key: project.keys.public, client_id: "good" } });
+      for (const batch of frames(typesOf(ChannelClientFrame as never))) {
+        const fuzzer = await joinChannel(channel, { query: { api_key: project.keys.public } });
+        await sendFrames(fuzzer.socket as never, batch);
+        fuzzer.socket.close();
+        expect(await good.socket.publish("ok", { n: 1 })).toMatchObject({ type: "ack" });
+      }
+      good.socket.close();
+    },
+    TIMEOUT_MS,
+  );
 
-  it("a room answers every frame once, typed, and its owner keeps working", async () => {
-    const project = await createProject();
-    const room = uniqueRoom("fuzz");
-    const owner = await create(project, room, "owner");
-    for (const [index, batch] of frames(typesOf(RoomClientFrame as never)).entries()) {
-      const fuzzer = await enter(project, room, `fuzzer${index}`);
-      await sendFrames(fuzzer.socket as never, batch);
-      fuzzer.socket.close();
-      expect(await owner.socket.request({ type: "ping" })).toMatchObject({ type: "pong" });
-      const state = await owner.socket.request({
-        type: "state_update",
-        id: `ok${index}`,
-        ops: [{ op: "set", path: "ok", value: index }],
-      });
-      expect(state).toMatchObject({ type: "ack" });
-    }
-    owner.socket.close();
-  }, 120_000);
+  it(
+    "a room answers every frame once, typed, and its owner keeps working",
+    async () => {
+      const project = await createProject();
+      const room = uniqueRoom("fuzz");
+      const owner = await create(project, room, "owner");
+      for (const [index, batch] of frames(typesOf(RoomClientFrame as never)).entries()) {
+        const fuzzer = await enter(project, room, `fuzzer${index}`);
+        await sendFrames(fuzzer.socket as never, batch);
+        fuzzer.socket.close();
+        expect(await owner.socket.request({ type: "ping" })).toMatchObject({ type: "pong" });
+        const state = await owner.socket.request({
+          type: "state_update",
+          id: `ok${index}`,
+          ops: [{ op: "set", path: "ok", value: index }],
+        });
+        expect(state).toMatchObject({ type: "ack" });
+      }
+      owner.socket.close();
+    },
+    TIMEOUT_MS,
+  );
 
-  it("a watcher answers every frame once, typed", async () => {
-    const project = await createProject();
-    const collection = uniqueCollection("fuzz");
-    for (const batch of frames(typesOf(WatcherClientFrame as never))) {
-      const socket = await connectWatcher(collection, project.keys.secret);
-      await socket.next("hello");
-      await sendFrames(
-        socket as never,
-        batch.filter((frame) => typeof frame !== "object" || (frame as { type?: unknown }).type !== "snapshot"),
-      );
-      socket.close();
-    }
-  }, 120_000);
+  it(
+    "a watcher answers every frame once, typed",
+    async () => {
+      const project = await createProject();
+      const collection = uniqueCollection("fuzz");
+      for (const batch of frames(typesOf(WatcherClientFrame as never))) {
+        const socket = await connectWatcher(collection, project.keys.secret);
+        await socket.next("hello");
+        await sendFrames(
+          socket as never,
+          batch.filter((frame) => typeof frame !== "object" || (frame as { type?: unknown }).type !== "snapshot"),
+        );
+        socket.close();
+      }
+    },
+    TIMEOUT_MS,
+  );
 });
