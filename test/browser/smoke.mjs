@@ -4,7 +4,8 @@
  * Starts `wrangler dev` on a free port with throwaway state and a random ADMIN_TOKEN, creates a
  * project through the admin API with the demo's open sample collection (as `npm run dev` does),
  * opens /demo/?key=<public key> in Debian's headless Chromium (driven by playwright-core) and
- * checks what the page shows, then creates and lists a note through /sdk.js in the page. Prints one line per check and
+ * checks what the page shows, then creates and lists a note through /sdk.js in the page, and
+ * uploads an image with progress events and shows it through a signed URL. Prints one line per check and
  * `browser: N passed, M failed`; exits non-zero on any failure. wrangler and Chromium are
  * always stopped, and the whole run is bounded by RUN_TIMEOUT_MS.
  */
@@ -13,6 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { DEMO_BUCKET, openDemoBucket } from "../../scripts/demo-bucket.mjs";
 import { DEMO_COLLECTION, openDemoCollection } from "../../scripts/demo-collection.mjs";
 import {
   adminRequest,
@@ -193,6 +195,51 @@ async function main() {
       "a collection without rules stays closed to the public key (forbidden)",
       notes.closed === "forbidden",
       `got ${notes.closed}`,
+    );
+
+    // Files: the page draws a PNG, uploads it with progress events through /sdk.js (XHR, since
+    // fetch reports no upload progress), signs a URL for it and shows it in an <img>.
+    await openDemoBucket(worker.url, adminToken, project.id);
+    const upload = await page.evaluate(
+      async ({ url, key, bucket }) => {
+        const { createClient } = await import(`${url}/sdk.js`);
+        const files = createClient({ url, key }).storage.bucket(bucket);
+        const canvas = document.createElement("canvas");
+        canvas.width = 640;
+        canvas.height = 480;
+        const context = canvas.getContext("2d");
+        for (let i = 0; i < 2000; i++) {
+          context.fillStyle = `hsl(${(i * 37) % 360} 80% 50%)`;
+          context.fillRect((i * 53) % 640, (i * 29) % 480, 17, 13);
+        }
+        const png = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+        const progress = [];
+        const record = await files.upload("browser/drawing.png", png, {
+          contentType: "image/png",
+          onProgress: ({ loaded, total }) => progress.push([loaded, total]),
+        });
+        const { url: signed } = await files.createSignedUrl("browser/drawing.png", { expiresIn: 300 });
+        const image = document.createElement("img");
+        document.body.append(image);
+        const shown = await new Promise((resolve) => {
+          image.onload = () => resolve({ width: image.naturalWidth, height: image.naturalHeight });
+          image.onerror = () => resolve(null);
+          image.src = signed;
+        });
+        return { size: png.size, record, progress, signed, shown };
+      },
+      { url: worker.url, key: project.keys.public, bucket: DEMO_BUCKET },
+    );
+    const last = upload.progress.at(-1);
+    check(
+      "a file uploaded from the page reports upload progress up to its size",
+      upload.record?.size === upload.size && upload.progress.length > 0 && last?.[0] === upload.size,
+      JSON.stringify({ size: upload.size, record: upload.record, progress: upload.progress.slice(-3) }),
+    );
+    check(
+      "the uploaded image shows in an <img> through a signed URL",
+      upload.shown?.width === 640 && upload.shown?.height === 480 && upload.signed.includes("signature="),
+      JSON.stringify({ signed: upload.signed, shown: upload.shown }),
     );
 
     // The failure path: a key the server does not know must surface the SDK's typed error.
