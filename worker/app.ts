@@ -8,6 +8,7 @@ import { TUS_REQUEST_HEADERS, TUS_RESPONSE_HEADERS } from "../core/protocol/tus"
 import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./error-handler";
 import type { AppRoute } from "./openapi/document";
+import { someProjectAllowsOrigin } from "./projects/project-store";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { batchRoutes } from "./routes/batch";
@@ -44,12 +45,17 @@ const jsonBodyLimit = bodyLimit({
 export const app = new Hono<AppEnv>()
   .use(requestId())
   .use("/v1/storage/buckets/:bucket/uploads", tusDiscovery)
-  // Browsers may call from anywhere at the CORS layer; each project's allowed_origins is
-  // enforced when the request is authenticated (403 origin_not_allowed), where the project
-  // is known. Preflights carry no credentials, so they cannot be checked per project.
+  // Each project's allowed_origins is enforced when the request is authenticated (403
+  // origin_not_allowed, without Access-Control-Allow-Origin), where the project is known. A
+  // preflight carries no credentials, so it is answered for an origin that at least one project
+  // of this deployment allows, and for no other.
   .use(
     cors({
-      origin: (origin) => origin || "*",
+      origin: async (origin, c) => {
+        if (!origin) return "*";
+        if (c.req.method !== "OPTIONS") return origin;
+        return (await someProjectAllowsOrigin(c.env.DB, origin)) ? origin : null;
+      },
       allowHeaders: [
         "Authorization",
         "X-API-Key",

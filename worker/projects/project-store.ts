@@ -260,3 +260,18 @@ export async function rotateSigningKey(db: D1Database, projectId: string, dropRe
   const current = await currentSigningKey(db, projectId);
   return { kid: current?.kid ?? null, rotated_at: createdAt };
 }
+
+/**
+ * Whether any project of this deployment allows `origin` (listed, or `*`): what a CORS preflight,
+ * which names no project, can be answered on. One query over the projects' origin lists; a
+ * browser caches the answer for the preflight's max age.
+ */
+export async function someProjectAllowsOrigin(db: D1Database, origin: string): Promise<boolean> {
+  const row = await db
+    .prepare(
+      "SELECT 1 AS found FROM projects WHERE EXISTS (SELECT 1 FROM json_each(projects.allowed_origins) WHERE value = '*' OR value = ?1) LIMIT 1",
+    )
+    .bind(origin)
+    .first<{ found: number }>();
+  return row !== null;
+}
