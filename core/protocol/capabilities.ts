@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { BROADCAST_CHANNEL, CAPABILITY_OPS, type CapabilityOp } from "./channel.js";
+import { CAPABILITY_OPS, type CapabilityOp } from "./channel.js";
+import { BROADCAST_CHANNEL } from "./identifiers.js";
 
 /**
  * Capabilities: who may subscribe to, publish on, enter presence on, or read the history of which

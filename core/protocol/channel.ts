@@ -15,17 +15,6 @@ import { ERROR_CODE_NAMES } from "../errors.js";
 import { PROTOCOL_VERSION } from "./envelope.js";
 import { MESSAGE_ID_PATTERN } from "./identifiers.js";
 
-export {
-  FRAME_PREFIX,
-  HEARTBEAT_PING,
-  HEARTBEAT_PONG,
-  PROTOCOL_VERSION,
-  SUBPROTOCOL,
-  SUBPROTOCOL_KEY_PREFIX,
-  SUBPROTOCOL_TOKEN_PREFIX,
-} from "./envelope.js";
-export { BROADCAST_CHANNEL, CHANNEL_NAME_PATTERN, CLIENT_ID_PATTERN, MESSAGE_ID_PATTERN } from "./identifiers.js";
-
 /** What a connection may do on a channel. `subscribe` is needed to connect at all. */
 export const CAPABILITY_OPS = ["subscribe", "publish", "presence", "history"] as const;
 export type CapabilityOp = (typeof CAPABILITY_OPS)[number];

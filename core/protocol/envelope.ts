@@ -1,7 +1,7 @@
 /**
  * The realtime envelope's constants: version, subprotocols and the heartbeat. Plain values with
- * no zod, so the SDK runs them as they are (core/protocol/channel.ts re-exports them beside the
- * frame schemas).
+ * no zod, so the SDK runs them as they are. Everyone imports them from here, the frame schemas
+ * included.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * What realtime names and ids look like: channels, rooms, message and client ids. Plain patterns
- * with no zod, so the SDK checks names before it connects with the server's own rules
- * (core/protocol/channel.ts and room.ts re-export them beside the frame schemas).
+ * with no zod, so the SDK checks names before it connects with the server's own rules. Everyone
+ * imports them from here (the frame schemas in channel.ts and room.ts use them too).
  *
  * @module
  */

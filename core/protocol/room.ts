@@ -22,8 +22,6 @@ import {
 import { USER_ID_PATTERN } from "./identifiers.js";
 import { MAX_PATH_LENGTH } from "./room-paths.js";
 
-export { ROOM_ID_PATTERN } from "./identifiers.js";
-
 /** Largest participant count a room may be created with. */
 export const MAX_PARTICIPANTS_LIMIT = 10_000;
 /** Longest chat message, in characters. */

@@ -1,18 +1,16 @@
 import type { z } from "zod";
 import { ApiError, type ErrorCode } from "../../core/errors";
-import {
-  type AckFrame,
-  type ErrorFrame,
-  FRAME_PREFIX,
-  type HistoryPageFrame,
-  type Message,
-  type MessagesFrame,
-  type PongFrame,
-  PROTOCOL_VERSION,
-  type PresenceEventFrame,
-  type PresenceMember,
-  SUBPROTOCOL,
+import type {
+  AckFrame,
+  ErrorFrame,
+  HistoryPageFrame,
+  Message,
+  MessagesFrame,
+  PongFrame,
+  PresenceEventFrame,
+  PresenceMember,
 } from "../../core/protocol/channel";
+import { FRAME_PREFIX, PROTOCOL_VERSION, SUBPROTOCOL } from "../../core/protocol/envelope";
 import type { RoomItem } from "../../core/protocol/room";
 
 /**

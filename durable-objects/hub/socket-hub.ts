@@ -3,15 +3,10 @@ import type { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
 import { parseJsonText } from "../../core/json-limits";
-import {
-  type ConnectionLimits,
-  HEARTBEAT_PING,
-  HEARTBEAT_PONG,
-  PROTOCOL_VERSION,
-  SUBPROTOCOL,
-} from "../../core/protocol/channel";
+import type { ConnectionLimits } from "../../core/protocol/channel";
 import { CLOSE_CODES, isReservedCloseCode } from "../../core/protocol/close-codes";
 import { CONNECT_HEADER, type ConnectParams, readConnectParams } from "../../core/protocol/connect-params";
+import { HEARTBEAT_PING, HEARTBEAT_PONG, PROTOCOL_VERSION, SUBPROTOCOL } from "../../core/protocol/envelope";
 import { BASE36, randomString } from "../../core/random";
 import { exceedsUtf8Bytes } from "../../core/utf8";
 import { type Attachment, readAttachment } from "./attachment";

@@ -1,7 +1,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../../core/protocol/channel";
+import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../../core/protocol/envelope";
 import type { ChannelObject } from "../../durable-objects/channel/channel";
 import { channelStub, joinChannel, uniqueChannel } from "./channel-helpers";
 import { api, createProject, type TestProject } from "./helpers";

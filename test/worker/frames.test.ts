@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../core/errors";
-import { ChannelServerFrame, HEARTBEAT_PING, HEARTBEAT_PONG, type Message } from "../../core/protocol/channel";
+import { ChannelServerFrame, type Message } from "../../core/protocol/channel";
+import { HEARTBEAT_PING, HEARTBEAT_PONG } from "../../core/protocol/envelope";
 import type { RoomItem } from "../../core/protocol/room";
 import { RoomServerFrame } from "../../core/protocol/room";
 import type { JsonObject } from "../../core/protocol/room-paths";

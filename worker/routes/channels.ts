@@ -3,13 +3,9 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
-import {
-  type CapabilityOp,
-  CHANNEL_NAME_PATTERN,
-  CLIENT_ID_PATTERN,
-  MessageIdSchema,
-} from "../../core/protocol/channel";
+import { type CapabilityOp, MessageIdSchema } from "../../core/protocol/channel";
 import { channelNameProblem, channelObjectName } from "../../core/protocol/channel-names";
+import { CHANNEL_NAME_PATTERN, CLIENT_ID_PATTERN } from "../../core/protocol/identifiers";
 import { MessagePageSchema, PresencePageSchema, PublishResultSchema } from "../../core/rest/realtime";
 import type { AppEnv } from "../app-env";
 import type { AuthContext } from "../auth/auth-context";

@@ -3,7 +3,8 @@ import { ApiError } from "../../core/errors";
 import { describeIssues } from "../../core/issues";
 import { ALL_OPS } from "../../core/protocol/capabilities";
 import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
-import { MAX_USER_NAME_LENGTH, ROOM_ID_PATTERN, RoomJoin } from "../../core/protocol/room";
+import { ROOM_ID_PATTERN } from "../../core/protocol/identifiers";
+import { MAX_USER_NAME_LENGTH, RoomJoin } from "../../core/protocol/room";
 import { ConnectQuery, EpochQuery, jsonObjectParam, parseUpgradeQuery, wholeNumberParam } from "./realtime-query";
 import { epochParam, type SocketCaller } from "./realtime-upgrade";
 

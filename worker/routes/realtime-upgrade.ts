@@ -1,13 +1,9 @@
 import type { Context } from "hono";
 import { decodeJwt } from "jose";
 import { ApiError } from "../../core/errors";
-import {
-  CLIENT_ID_PATTERN,
-  SUBPROTOCOL,
-  SUBPROTOCOL_KEY_PREFIX,
-  SUBPROTOCOL_TOKEN_PREFIX,
-} from "../../core/protocol/channel";
 import type { ConnectParams } from "../../core/protocol/connect-params";
+import { SUBPROTOCOL, SUBPROTOCOL_KEY_PREFIX, SUBPROTOCOL_TOKEN_PREFIX } from "../../core/protocol/envelope";
+import { CLIENT_ID_PATTERN } from "../../core/protocol/identifiers";
 import { randomString } from "../../core/random";
 import { refuseInternal, refuseSocket } from "../../durable-objects/hub/frames";
 import type { AppEnv } from "../app-env";
