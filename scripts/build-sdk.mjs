@@ -2,7 +2,8 @@
 // - dist/sdk/index.js (+ .map): readable ESM bundle, what `import "flarebase"` loads;
 // - dist/types/**/*.d.ts: declarations from `tsc -p sdk/tsconfig.build.json` (sdk/ and the
 //   core/ contract it imports);
-// - public/sdk.js (+ .map): the same bundle minified, served by the Worker's assets at GET /sdk.js.
+// - public/sdk.js (+ .map): the same bundle minified, served by the Worker's assets at GET /sdk.js;
+// - dist/cli/flarebase.js: the command-line tool (package.json "bin"), bundled for Node.
 // Prints the minified and gzipped size of public/sdk.js, the number the SDK budget is about.
 import { execFile } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
@@ -27,8 +28,10 @@ const common = {
   logLevel: "warning",
 };
 
-// Both output folders are published whole (package.json "files"): nothing stale may stay behind.
-await Promise.all(["dist/sdk", "dist/types"].map((dir) => rm(`${root}${dir}`, { recursive: true, force: true })));
+// The output folders are published whole (package.json "files"): nothing stale may stay behind.
+await Promise.all(
+  ["dist/sdk", "dist/types", "dist/cli"].map((dir) => rm(`${root}${dir}`, { recursive: true, force: true })),
+);
 
 // tsc runs as its own process meanwhile: declarations and bundles do not depend on each other.
 const tsc = promisify(execFile)(
@@ -45,6 +48,18 @@ const tsc = promisify(execFile)(
 await Promise.all([
   build({ ...common, outfile: "dist/sdk/index.js" }),
   build({ ...common, outfile: "public/sdk.js", minify: true }),
+  build({
+    ...common,
+    entryPoints: ["cli/index.ts"],
+    platform: "node",
+    target: "node22",
+    sourcemap: false,
+    splitting: true,
+    outdir: "dist/cli",
+    entryNames: "flarebase",
+    chunkNames: "[name]-[hash]",
+    banner: { js: "#!/usr/bin/env node" },
+  }),
   tsc,
 ]);
 
