@@ -14,7 +14,6 @@ import {
   type Transport,
 } from "./http.js";
 import { createRealtimeApi, type RealtimeOptions } from "./realtime/realtime.js";
-import { createStorageApi } from "./storage/bucket.js";
 import type { HealthStatus } from "./types.js";
 
 /**
@@ -65,9 +64,11 @@ export interface ClientCore extends Transport {
 }
 
 /**
- * A Flarebase client for one project. Feature modules attach here: each adds its member to this
+ * A Flarebase client for one project. Core modules attach here: each adds its member to this
  * interface (by declaration merging in its own file) and one line to the object in
- * `createClient`, reaching the server through `core`.
+ * `createClient`, reaching the server through `core`. Opt-in features (storage) do not: they are
+ * functions of the client made with {@link clientFeature}, so an app that never imports one ships
+ * none of its bytes.
  */
 export interface FlarebaseClient {
   /** The server's base URL, normalized (no trailing slash). */
@@ -125,6 +126,35 @@ export interface FlarebaseClient {
   requestRaw(method: HttpMethod, path: string, options?: RequestOptions): Promise<Response>;
 }
 
+/** Each client's internals and the opt-in features built on them, kept off the public object. */
+const features = new WeakMap<
+  FlarebaseClient,
+  { core: ClientCore; built: Map<(core: ClientCore) => unknown, unknown> }
+>();
+
+/**
+ * An opt-in feature's API for `client`, built by `build` on the client's internals the first time
+ * and the same object afterwards. A feature is a plain exported function calling this, so that
+ * bundlers drop it, and all it imports, from an app that never calls it.
+ *
+ * @example
+ * // sdk/storage/storage.ts
+ * export function storage(client: FlarebaseClient): StorageApi {
+ *   return clientFeature(client, createStorageApi);
+ * }
+ * // an app
+ * import { createClient, storage } from "flarebase";
+ * const avatars = storage(createClient({ url, key })).bucket("avatars");
+ *
+ * @throws {TypeError} when `client` was not made by {@link createClient}.
+ */
+export function clientFeature<Api>(client: FlarebaseClient, build: (core: ClientCore) => Api): Api {
+  const entry = features.get(client);
+  if (!entry) throw new TypeError("Flarebase: pass a client made by createClient().");
+  if (!entry.built.has(build)) entry.built.set(build, build(entry.core));
+  return entry.built.get(build) as Api;
+}
+
 /**
  * Creates a client for one Flarebase project.
  *
@@ -169,14 +199,13 @@ export function createClient(options: ClientOptions): FlarebaseClient {
     },
   };
 
-  return {
+  const client: FlarebaseClient = {
     url,
     auth: createAuthApi(core),
     ...createRealtimeApi(core, options.realtime),
     health: (callOptions) => request(core, "GET", "/health", callOptions),
     collection: (name) => createCollection(core, name),
     collections: createCollectionsApi(core),
-    storage: createStorageApi(core),
     setToken(next) {
       token = next;
       for (const listener of listeners) listener();
@@ -184,4 +213,6 @@ export function createClient(options: ClientOptions): FlarebaseClient {
     request: (method, path, requestOptions) => request(core, method, path, requestOptions),
     requestRaw: (method, path, requestOptions) => requestRaw(core, method, path, requestOptions),
   };
+  features.set(client, { core, built: new Map() });
+  return client;
 }

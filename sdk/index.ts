@@ -43,13 +43,9 @@ export type { CallOptions, FetchLike, HttpMethod, QueryValue, RequestOptions } f
 export type { CollectionWatching, LiveQueryOptions } from "./live-query.js";
 export { LiveQuery } from "./live-query.js";
 export * from "./realtime/index.js";
-export type {
-  DownloadOptions,
-  ListFilesQuery,
-  StorageApi,
-  StorageBucket,
-  UploadOptions,
-} from "./storage/bucket.js";
+export type { DownloadOptions, ListFilesQuery, StorageBucket, UploadOptions } from "./storage/bucket.js";
 export type { AdminStorageApi, BucketSettingsInput, BucketsApi } from "./storage/buckets-api.js";
+export type { StorageApi } from "./storage/storage.js";
+export { storage } from "./storage/storage.js";
 export type { UploadBody, UploadProgress } from "./storage/upload-body.js";
 export type * from "./types.js";

@@ -1,8 +1,7 @@
-import type { FileList, FileMetadata, FileRecord, SignedUrl, StorageUsage } from "../../core/files/wire.js";
+import type { FileList, FileMetadata, FileRecord, SignedUrl } from "../../core/files/wire.js";
 import type { ClientCore } from "../client.js";
 import { FlarebaseError } from "../errors.js";
 import { type CallOptions, request, requestRaw } from "../http.js";
-import { type BucketsApi, createBucketsApi } from "./buckets-api.js";
 import { type ResumableUploadOptions, uploadResumable } from "./resumable.js";
 import {
   countingStream,
@@ -63,7 +62,7 @@ function rangeHeader(range: DownloadOptions["range"]): Record<string, string> {
 }
 
 /**
- * One bucket's files (`client.storage.bucket(name)`). Paths are relative to the bucket
+ * One bucket's files (`storage(client).bucket(name)`). Paths are relative to the bucket
  * (`users/42/avatar.png`); the server normalizes them (Unicode NFC) and refuses `..` and the like.
  */
 export class StorageBucket {
@@ -298,33 +297,5 @@ export class StorageBucket {
       headers,
       body: sent,
     });
-  }
-}
-
-/** `client.storage`: the project's files, bucket by bucket. */
-export interface StorageApi {
-  /** One bucket's files. */
-  bucket(name: string): StorageBucket;
-  /** Managing buckets (secret key): list, create, get, update, delete. */
-  readonly buckets: BucketsApi;
-  /** Bytes and files stored, and the quota (secret key). */
-  usage(options?: CallOptions): Promise<StorageUsage>;
-}
-
-/** Builds `client.storage` on the client's internals. */
-export function createStorageApi(core: ClientCore): StorageApi {
-  return {
-    bucket: (name) => new StorageBucket(core, name),
-    buckets: createBucketsApi(core, "/v1/storage/buckets"),
-    usage: (options) => request(core, "GET", "/v1/storage/usage", options),
-  };
-}
-
-declare module "../client.js" {
-  interface FlarebaseClient {
-    /**
-     * File storage: `client.storage.bucket("avatars").upload("users/42.png", file)`.
-     */
-    readonly storage: StorageApi;
   }
 }

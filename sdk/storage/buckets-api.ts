@@ -16,7 +16,7 @@ export interface BucketSettingsInput {
   rules?: BucketRules;
 }
 
-/** Managing one project's buckets: with a secret key (`client.storage`) or the admin client. */
+/** Managing one project's buckets: with a secret key (`storage(client)`) or the admin client. */
 export interface BucketsApi {
   /** The project's buckets, by name. */
   list(options?: CallOptions): Promise<Page<BucketRecord>>;

@@ -202,8 +202,8 @@ async function main() {
     await openDemoBucket(worker.url, adminToken, project.id);
     const upload = await page.evaluate(
       async ({ url, key, bucket }) => {
-        const { createClient } = await import(`${url}/sdk.js`);
-        const files = createClient({ url, key }).storage.bucket(bucket);
+        const { createClient, storage } = await import(`${url}/sdk.js`);
+        const files = storage(createClient({ url, key })).bucket(bucket);
         const canvas = document.createElement("canvas");
         canvas.width = 640;
         canvas.height = 480;

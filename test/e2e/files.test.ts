@@ -1,14 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { FlarebaseError } from "../../sdk/index";
+import { FlarebaseError, storage } from "../../sdk/index";
 import { createTestProject } from "./helpers";
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 async function storageProject(settings: { public?: boolean } = {}) {
   const setup = await createTestProject();
-  await setup.secretClient.storage.buckets.create("files", settings);
-  return { ...setup, bucket: setup.secretClient.storage.bucket("files") };
+  await storage(setup.secretClient).buckets.create("files", settings);
+  return { ...setup, bucket: storage(setup.secretClient).bucket("files") };
 }
 
 describe("storage through the SDK", () => {
@@ -73,8 +73,8 @@ describe("storage through the SDK", () => {
     expect(await response.text()).toBe("secret bytes");
     expect((await fetch(url.replace("private.txt", "other.txt"))).status).toBe(403);
 
-    await secretClient.storage.buckets.create("public", { public: true });
-    const open = secretClient.storage.bucket("public");
+    await storage(secretClient).buckets.create("public", { public: true });
+    const open = storage(secretClient).bucket("public");
     await open.upload("logo.svg", "<svg/>", { contentType: "image/svg+xml" });
     const publicUrl = await open.getUrl("logo.svg");
     const anonymous = await fetch(publicUrl);
@@ -104,11 +104,18 @@ describe("storage through the SDK", () => {
     await buckets.create("media", { allowed_content_types: ["image/*"] });
     expect((await buckets.list()).items.map((b) => b.name)).toEqual(["media"]);
     await admin.storage.setQuota(project.id, 4);
-    const media = secretClient.storage.bucket("media");
+    const media = storage(secretClient).bucket("media");
     const tooBig = await media.upload("a.png", "12345", { contentType: "image/png" }).catch((error: unknown) => error);
     expect((tooBig as FlarebaseError).code).toBe("quota_exceeded");
     const wrongType = await media.upload("a.txt", "1", { contentType: "text/plain" }).catch((error: unknown) => error);
     expect((wrongType as FlarebaseError).code).toBe("unsupported_media_type");
     expect(await admin.storage.usage(project.id)).toEqual({ used_bytes: 0, file_count: 0, quota_bytes: 4 });
+  });
+
+  it("storage(client) is one object per client and refuses what createClient did not make", async () => {
+    const { secretClient } = await createTestProject();
+    expect(storage(secretClient)).toBe(storage(secretClient));
+    const lookalike = { ...secretClient };
+    expect(() => storage(lookalike)).toThrow(TypeError);
   });
 });
