@@ -21,6 +21,7 @@ export default defineConfig(async () => {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
                   ADMIN_TOKEN: "test-admin-token",
+                  AUTH_PEPPER: "test-pepper-0123456789abcdefghijklmnopqrstuvwxyz",
                   // Cases per property of test/worker/fuzz.test.ts (`npm run fuzz` sets more).
                   FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
                 },

@@ -6,7 +6,9 @@ interface __BaseEnv_Env {
 	DB: D1Database;
 	ASSETS: Fetcher;
 	FLAREBASE_VERSION: "0.1.0";
+	PASSWORD_HASH_ITERATIONS: "100000";
 	ADMIN_TOKEN: string;
+	AUTH_PEPPER: string;
 	ROOM: DurableObjectNamespace<import("./worker/index").RoomObject>;
 	CHANNEL: DurableObjectNamespace<import("./worker/index").ChannelObject>;
 	COLLECTION_WATCHER: DurableObjectNamespace<import("./worker/index").CollectionWatcherObject>;
@@ -24,7 +26,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "FLAREBASE_VERSION" | "ADMIN_TOKEN">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "FLAREBASE_VERSION" | "PASSWORD_HASH_ITERATIONS" | "ADMIN_TOKEN" | "AUTH_PEPPER">> {}
 }
 declare module "*.txt" {
 	const value: string;

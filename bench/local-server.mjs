@@ -39,7 +39,7 @@ export async function withBenchServer(config, body) {
       port: await freePort(),
       config,
       persistTo: state,
-      vars: { ADMIN_TOKEN: adminToken },
+      vars: { ADMIN_TOKEN: adminToken, AUTH_PEPPER: randomToken(32) },
       stdio: "pipe",
       env,
     });

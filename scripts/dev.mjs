@@ -22,18 +22,22 @@ const DEV_VARS = join(ROOT, ".dev.vars");
 const DEV_STATE = join(ROOT, ".flarebase-dev.json");
 const DEFAULT_PORT = 8787;
 
-/** Reads ADMIN_TOKEN from `.dev.vars`, adding a random one (and the file) when missing. */
-function ensureAdminToken() {
+/**
+ * Reads a secret from `.dev.vars`, adding a random one (and the file) when missing: ADMIN_TOKEN
+ * (the admin API) and AUTH_PEPPER (accounts: password hashes and refresh tokens depend on it, so
+ * an existing one is never replaced).
+ */
+function ensureDevSecret(name, bytes = 24) {
   const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
-  const match = /^\s*ADMIN_TOKEN\s*=\s*(.*?)\s*$/m.exec(text);
+  const match = new RegExp(`^\\s*${name}\\s*=\\s*(.*?)\\s*$`, "m").exec(text);
   if (match) {
-    const token = match[1].replace(/^(["'])(.*)\1$/, "$2");
-    if (token) return { token, created: false };
+    const value = match[1].replace(/^(["'])(.*)\1$/, "$2");
+    if (value) return { token: value, created: false };
   }
-  const token = randomToken();
+  const token = randomToken(bytes);
   const separator = text && !text.endsWith("\n") ? "\n" : "";
   // .dev.vars holds secrets and is git-ignored; keep it private to this user as well.
-  writeFileSync(DEV_VARS, `${text}${separator}ADMIN_TOKEN=${token}\n`, { mode: 0o600 });
+  writeFileSync(DEV_VARS, `${text}${separator}${name}=${token}\n`, { mode: 0o600 });
   return { token, created: true };
 }
 
@@ -121,8 +125,9 @@ async function main() {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw new Error(`PORT must be a TCP port, got "${process.env.PORT}".`);
 
-  const admin = ensureAdminToken();
+  const admin = ensureDevSecret("ADMIN_TOKEN");
   if (admin.created) console.log("Created .dev.vars with a random ADMIN_TOKEN.");
+  if (ensureDevSecret("AUTH_PEPPER", 32).created) console.log("Added a random AUTH_PEPPER to .dev.vars.");
 
   console.log("> npm run build");
   await npmRun("build");

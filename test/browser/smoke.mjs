@@ -90,7 +90,7 @@ async function main() {
     worker = await startWorker({
       port: await freePort(),
       persistTo,
-      vars: { ADMIN_TOKEN: adminToken },
+      vars: { ADMIN_TOKEN: adminToken, AUTH_PEPPER: randomToken(32) },
       stdio: "pipe",
       env,
     });

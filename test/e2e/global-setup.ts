@@ -65,6 +65,8 @@ export default async function setup(project: TestProject) {
         // Explicit, so a local .dev.vars (absent in CI) never decides the token: --var wins over it.
         "--var",
         `ADMIN_TOKEN:${adminToken}`,
+        "--var",
+        `AUTH_PEPPER:${randomBytes(32).toString("base64url")}`,
         "--show-interactive-dev-session=false",
       ],
       env,

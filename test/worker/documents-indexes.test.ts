@@ -15,6 +15,7 @@ async function planOf(projectId: string, collection: string, query: string) {
     userId: null,
     role: null,
     claims: {},
+    sessionId: null,
     channelCapabilities: null,
   };
   const access = await CollectionAccess.load(env.DB, auth, collection);

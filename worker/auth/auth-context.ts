@@ -20,6 +20,8 @@ export interface AuthContext extends Caller {
   userId: string | null;
   role: string | null;
   claims: Record<string, unknown>;
+  /** The account session of a token issued at sign-in (its `sid`), else null. */
+  sessionId: string | null;
   /**
    * The project's default channel capabilities (null: the built-in default), read with the
    * credentials, so a channel connection needs no second query.
@@ -72,6 +74,7 @@ async function authenticateKey(db: D1Database, rawKey: string, origin: string | 
     userId: null,
     role: null,
     claims: {},
+    sessionId: null,
     channelCapabilities: record.channel_capabilities
       ? (JSON.parse(record.channel_capabilities) as CapabilityMap)
       : null,
@@ -90,6 +93,7 @@ async function authenticateToken(db: D1Database, token: string, origin: string |
     userId: verified.userId,
     role: verified.role,
     claims: verified.claims,
+    sessionId: verified.sessionId,
     channelCapabilities: project.channel_capabilities,
   };
 }

@@ -16,6 +16,8 @@ export interface TokenSubject {
   user_id: string;
   role?: string | undefined;
   claims?: Record<string, unknown> | undefined;
+  /** The account session the token was issued for (`sid`); none for a minted token. */
+  session_id?: string | undefined;
 }
 
 export interface VerifiedToken {
@@ -23,6 +25,8 @@ export interface VerifiedToken {
   userId: string;
   role: string | null;
   claims: Record<string, unknown>;
+  /** The account session (`sid`) of a token issued at sign-in or refresh; null for a minted token. */
+  sessionId: string | null;
 }
 
 const keyBytes = (secret: string) => new TextEncoder().encode(secret);
@@ -33,7 +37,7 @@ export async function mintToken(db: D1Database, projectId: string, subject: Toke
   if (!key) throw new ApiError("internal", "The project has no signing key.");
   const issuedAt = Math.floor(Date.now() / 1000);
   const expiresAt = issuedAt + ttlSeconds;
-  const token = await new SignJWT({ role: subject.role, claims: subject.claims ?? {} })
+  const token = await new SignJWT({ role: subject.role, claims: subject.claims ?? {}, sid: subject.session_id })
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(projectId)
@@ -74,6 +78,7 @@ export async function verifyToken(db: D1Database, token: string): Promise<Verifi
       userId: payload.sub as string,
       role: typeof payload.role === "string" ? payload.role : null,
       claims: isRecord(payload.claims) ? payload.claims : {},
+      sessionId: typeof payload.sid === "string" ? payload.sid : null,
     };
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
