@@ -20,6 +20,8 @@ export default defineConfig(async () => {
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
+                  // Counts D1 round trips (data/d1/round-trips.ts), pinned by test/worker/round-trips.test.ts.
+                  COUNT_D1_ROUND_TRIPS: "1",
                   ADMIN_TOKEN: "test-admin-token",
                   AUTH_PEPPER: "test-pepper-0123456789abcdefghijklmnopqrstuvwxyz",
                   // Cases per property of test/worker/fuzz.test.ts (`npm run fuzz` sets more).

@@ -17,6 +17,7 @@ const BENCHES = [
   "./watchers/index.mjs",
   "./files/index.mjs",
   "./files-tus/index.mjs",
+  "./round-trips/index.mjs",
 ];
 
 /** Renders rows as an aligned text table; numbers are right-aligned with thousands separators. */

@@ -9,6 +9,7 @@ import { CONNECT_HEADER, type ConnectParams, readConnectParams } from "../../cor
 import { HEARTBEAT_PING, HEARTBEAT_PONG, PROTOCOL_VERSION, SUBPROTOCOL } from "../../core/protocol/envelope";
 import { BASE36, randomString } from "../../core/random";
 import { exceedsUtf8Bytes } from "../../core/utf8";
+import { withRoundTripCounter } from "../../data/d1/round-trips";
 import { type Attachment, readAttachment } from "./attachment";
 import {
   type DeliveredItem,
@@ -84,7 +85,7 @@ export abstract class SocketHub extends DurableObject<Env> {
   #nextReap = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, withRoundTripCounter(env));
     this.sql = ctx.storage.sql;
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_PING, HEARTBEAT_PONG));
     this.#createTables();

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { withRoundTripCounter } from "../../data/d1/round-trips";
 import { commitFile } from "../../data/files/files";
 import { sendBlocks } from "./blocks-body";
 import { receiveChunk } from "./chunk-receiver";
@@ -38,7 +39,7 @@ export class UploadObject extends DurableObject<Env> {
   #storing: Promise<UploadResult> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, withRoundTripCounter(env));
     this.#store = new UploadStore(ctx.storage.sql);
     this.#record = this.#store.record();
     if (this.#record) this.#offset = this.#storedOffset();
