@@ -26,6 +26,8 @@ export default defineConfig(async () => {
                   AUTH_PEPPER: "test-pepper-0123456789abcdefghijklmnopqrstuvwxyz",
                   // Cases per property of test/worker/fuzz.test.ts (`npm run fuzz` sets more).
                   FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                  // The endpoint tests' upstream is a real server on loopback (test/upstream/).
+                  ALLOW_PRIVATE_UPSTREAMS: "true",
                 },
               },
             }),
@@ -34,6 +36,7 @@ export default defineConfig(async () => {
             name: "workers",
             include: ["test/worker/**/*.test.ts"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
+            globalSetup: ["./test/worker/upstream-setup.ts"],
           },
         },
         {

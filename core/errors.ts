@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   user_disabled: { status: 403, close: CLOSE_CODES.forbidden },
   removed_from_room: { status: 403, close: CLOSE_CODES.removed_from_room },
   not_found: { status: 404, close: CLOSE_CODES.invalid_channel },
+  endpoint_not_found: { status: 404, close: CLOSE_CODES.invalid_channel },
   room_not_found: { status: 404, close: CLOSE_CODES.room_not_found },
   method_not_allowed: { status: 405, close: CLOSE_CODES.bad_request },
   heartbeat_timeout: { status: 408, close: CLOSE_CODES.heartbeat_timeout },
@@ -58,8 +59,11 @@ export const ERROR_CODES = {
   range_not_satisfiable: { status: 416, close: CLOSE_CODES.bad_request },
   rate_limited: { status: 429, close: CLOSE_CODES.too_many_connections },
   internal: { status: 500, close: CLOSE_CODES.internal },
+  upstream_unreachable: { status: 502, close: CLOSE_CODES.internal },
   not_configured: { status: 503, close: CLOSE_CODES.internal },
   too_many_connections: { status: 503, close: CLOSE_CODES.too_many_connections },
+  tunnel_offline: { status: 503, close: CLOSE_CODES.going_away },
+  upstream_timeout: { status: 504, close: CLOSE_CODES.internal },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -15,6 +15,7 @@ import { batchRoutes } from "./routes/batch";
 import { channelRoutes } from "./routes/channels";
 import { adminCollectionRoutes, collectionSettingsRoutes } from "./routes/collections-admin";
 import { documentRoutes } from "./routes/documents";
+import { adminEndpointRoutes, endpointManagementRoutes } from "./routes/endpoints";
 import { healthRoutes } from "./routes/health";
 import { openApiRoutes } from "./routes/openapi";
 import { realtimeRoutes } from "./routes/realtime";
@@ -91,6 +92,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/storage", storageRoutes)
   .route("/v1/admin", adminStorageRoutes)
   .route("/v1/storage/buckets", storageUploadRoutes)
+  .route("/v1/endpoints", endpointManagementRoutes)
+  .route("/v1/admin", adminEndpointRoutes)
   .notFound(onNotFound)
   .onError(onError);
 

@@ -3,6 +3,7 @@ import { app } from "./app";
 import { sweepStorage } from "./routes/storage-sweep";
 
 export { ChannelObject } from "../durable-objects/channel/channel";
+export { EndpointLimiterObject } from "../durable-objects/endpoint-limiter/endpoint-limiter";
 export { RoomObject } from "../durable-objects/room/room";
 export { UploadObject } from "../durable-objects/upload/upload";
 export { CollectionWatcherObject } from "../durable-objects/watcher/collection-watcher";
