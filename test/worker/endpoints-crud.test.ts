@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { endpointProject, registerEndpoint, upstreamUrl } from "./endpoints-helpers";
+import type { EndpointRecord } from "../../core/endpoints/wire";
+import { endpointOf, endpointProject, registerEndpoint, upstreamUrl } from "./endpoints-helpers";
 import { adminHeaders, api, createProject, errorOf } from "./helpers";
 
 const secretHeaders = (key: string) => ({ "X-API-Key": key });
@@ -49,7 +50,7 @@ describe("endpoint management", () => {
       },
     });
     expect(response.status).toBe(200);
-    const updated = await response.json();
+    const updated = await endpointOf(response);
     expect(updated).toMatchObject({
       header_names: ["X-B", "X-C"],
       timeouts: { first_byte_ms: 500, idle_ms: 60_000, total_ms: 600_000 },
@@ -66,7 +67,7 @@ describe("endpoint management", () => {
       headers: secretHeaders(project.keys.secret),
       json: { target: { kind: "tunnel" } },
     });
-    expect((await toTunnel.json()).target).toEqual({ kind: "tunnel" });
+    expect((await endpointOf(toTunnel)).target).toEqual({ kind: "tunnel" });
   });
 
   it("deletes an endpoint; the label is then unknown", async () => {
@@ -112,7 +113,7 @@ describe("endpoint management", () => {
       expect(response.status).toBeLessThan(500);
     }
     const none = await api("/v1/endpoints", { headers: secretHeaders(project.keys.secret) });
-    expect((await none.json()).items).toEqual([]);
+    expect(((await none.json()) as { items: unknown[] }).items).toEqual([]);
   });
 
   it("is for secret keys: a public key or a user token is forbidden", async () => {
@@ -128,8 +129,8 @@ describe("endpoint management", () => {
     const b = await endpointProject({ label: "same", description: "b" });
     const ofA = await api("/v1/endpoints/same", { headers: secretHeaders(a.secret) });
     const ofB = await api("/v1/endpoints/same", { headers: secretHeaders(b.secret) });
-    expect((await ofA.json()).description).toBe("a");
-    expect((await ofB.json()).description).toBe("b");
+    expect((await endpointOf(ofA)).description).toBe("a");
+    expect((await endpointOf(ofB)).description).toBe("b");
   });
 
   it("is also the admin API under /v1/admin/projects/:projectId/endpoints", async () => {
@@ -142,11 +143,11 @@ describe("endpoint management", () => {
     });
     expect(created.status).toBe(201);
     const listed = await api(base, { headers: adminHeaders });
-    expect((await listed.json()).items.map((item: { label: string }) => item.label)).toEqual(["ops"]);
+    expect(((await listed.json()) as { items: EndpointRecord[] }).items.map((item) => item.label)).toEqual(["ops"]);
     const patched = await api(`${base}/ops`, { method: "PATCH", headers: adminHeaders, json: { description: "x" } });
-    expect((await patched.json()).description).toBe("x");
+    expect((await endpointOf(patched)).description).toBe("x");
     const seenByKey = await api("/v1/endpoints/ops", { headers: secretHeaders(project.keys.secret) });
-    expect((await seenByKey.json()).header_names).toEqual(["X-Token"]);
+    expect((await endpointOf(seenByKey)).header_names).toEqual(["X-Token"]);
     const deleted = await api(`${base}/ops`, { method: "DELETE", headers: adminHeaders });
     expect(deleted.status).toBe(200);
     const unknownProject = await api("/v1/admin/projects/nope/endpoints", { headers: adminHeaders });

@@ -1,4 +1,5 @@
 import { inject } from "vitest";
+import type { EndpointRecord } from "../../core/endpoints/wire";
 import { adminHeaders, api, createProject, mintToken, type TestProject } from "./helpers";
 
 /** The real upstream started for this run (test/worker/upstream-setup.ts). */
@@ -15,7 +16,7 @@ export async function registerEndpoint(project: TestProject, body: Record<string
     json: { target: { kind: "url", url: upstreamUrl() }, ...body },
   });
   if (response.status !== 201) throw new Error(`register endpoint: ${response.status} ${await response.text()}`);
-  return response.json();
+  return (await response.json()) as EndpointRecord;
 }
 
 /** A project with one endpoint `label` on the upstream, and a user token of `userId`. */
@@ -32,10 +33,13 @@ export function proxy(label: string, path: string, init: RequestInit = {}) {
   return api(`/v1/proxy/${label}${path}`, init);
 }
 
+/** The JSON body of an endpoint answer. */
+export const endpointOf = async (response: Response) => (await response.json()) as EndpointRecord;
+
 /** What happened to the request tagged `id` at the upstream ("received", "finished", "aborted", …). */
 export async function upstreamEvents(id: string): Promise<string[]> {
   const response = await fetch(`${upstreamUrl()}/_events/${id}`);
-  return response.json();
+  return (await response.json()) as string[];
 }
 
 export { adminHeaders };
