@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   conflict: { status: 409, close: CLOSE_CODES.bad_request },
   room_full: { status: 409, close: CLOSE_CODES.room_full },
   identity_conflict: { status: 409, close: CLOSE_CODES.bad_request },
+  release_incomplete: { status: 409, close: CLOSE_CODES.bad_request },
   changes_pruned: { status: 410, close: CLOSE_CODES.bad_request },
   room_closed: { status: 410, close: CLOSE_CODES.room_closed },
   precondition_failed: { status: 412, close: CLOSE_CODES.bad_request },

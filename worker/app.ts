@@ -20,6 +20,7 @@ import { healthRoutes } from "./routes/health";
 import { openApiRoutes } from "./routes/openapi";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
+import { adminSiteRoutes, siteRoutes } from "./routes/sites";
 import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from "./routes/storage";
 import { adminStorageRoutes } from "./routes/storage-buckets";
 import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
@@ -94,6 +95,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/storage/buckets", storageUploadRoutes)
   .route("/v1/endpoints", endpointManagementRoutes)
   .route("/v1/admin", adminEndpointRoutes)
+  .route("/v1/sites", siteRoutes)
+  .route("/v1/admin", adminSiteRoutes)
   .notFound(onNotFound)
   .onError(onError);
 
