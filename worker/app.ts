@@ -18,6 +18,7 @@ import { documentRoutes } from "./routes/documents";
 import { adminEndpointRoutes, endpointManagementRoutes } from "./routes/endpoints";
 import { healthRoutes } from "./routes/health";
 import { openApiRoutes } from "./routes/openapi";
+import { adminPageMetaRoutes, sitePageMetaRoutes } from "./routes/page-meta";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
 import { adminSiteRoutes, siteRoutes } from "./routes/sites";
@@ -97,6 +98,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/admin", adminEndpointRoutes)
   .route("/v1/sites", siteRoutes)
   .route("/v1/admin", adminSiteRoutes)
+  .route("/v1/sites", sitePageMetaRoutes)
+  .route("/v1/admin", adminPageMetaRoutes)
   .notFound(onNotFound)
   .onError(onError);
 
