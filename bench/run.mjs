@@ -18,6 +18,7 @@ const BENCHES = [
   "./files/index.mjs",
   "./files-tus/index.mjs",
   "./round-trips/index.mjs",
+  "./page-meta/index.mjs",
 ];
 
 /** Renders rows as an aligned text table; numbers are right-aligned with thousands separators. */

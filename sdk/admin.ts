@@ -8,6 +8,7 @@ import {
   request,
   type Transport,
 } from "./http.js";
+import { createPageMetaApi, type PageMetaApi } from "./sites/page-meta.js";
 import { type AdminStorageApi, createAdminStorageApi } from "./storage/buckets-api.js";
 import type {
   ApiKeyInfo,
@@ -156,6 +157,13 @@ export interface AdminClient {
   readonly signingKeys: AdminSigningKeysApi;
   /** Any project's buckets, storage usage and quota. */
   readonly storage: AdminStorageApi;
+  /**
+   * Any project's page meta, with the same methods as `pageMeta(client)`.
+   *
+   * @example
+   * await admin.pageMeta(projectId).setPageMeta("www", { path: "/", title: "Home" });
+   */
+  pageMeta(projectId: string): PageMetaApi;
 }
 
 /**
@@ -201,5 +209,6 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       rotate: (id, callOptions) => request(transport, "POST", `${project(id)}/signing-keys/rotate`, callOptions),
     },
     storage: createAdminStorageApi(transport),
+    pageMeta: (id) => createPageMetaApi(transport, project(id)),
   };
 }

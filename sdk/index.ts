@@ -13,6 +13,7 @@
 
 export type * from "../core/documents/wire.js";
 export type * from "../core/files/wire.js";
+export type * from "../core/sites/page-meta.js";
 export type { AdminClient, AdminClientOptions, AdminKeysApi, AdminProjectsApi, AdminSigningKeysApi } from "./admin.js";
 export { createAdminClient } from "./admin.js";
 export type { AuthApi } from "./auth.js";
@@ -43,6 +44,8 @@ export type { CallOptions, FetchLike, HttpMethod, QueryValue, RequestOptions } f
 export type { CollectionWatching, LiveQueryOptions } from "./live-query.js";
 export { LiveQuery } from "./live-query.js";
 export * from "./realtime/index.js";
+export type { PageMetaApi } from "./sites/page-meta.js";
+export { pageMeta } from "./sites/page-meta.js";
 export type { DownloadOptions, ListFilesQuery, StorageBucket, UploadOptions } from "./storage/bucket.js";
 export type { AdminStorageApi, BucketSettingsInput, BucketsApi } from "./storage/buckets-api.js";
 export type { StorageApi } from "./storage/storage.js";
