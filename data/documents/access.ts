@@ -29,6 +29,14 @@ export class CollectionAccess {
   static async load(db: D1Database, auth: Caller, collection: string): Promise<CollectionAccess> {
     if (auth.kind === "secret") return new CollectionAccess(collection, null, auth);
     const row = await selectSettings(db, auth.projectId, collection).first<{ rules: string }>();
+    return CollectionAccess.fromSettings(auth, collection, row);
+  }
+
+  /**
+   * The access of a caller without a secret key, from the collection's settings row (null: it
+   * has none), read by the caller with `selectSettings`, e.g. in one batch with the documents.
+   */
+  static fromSettings(auth: Caller, collection: string, row: { rules: string } | null): CollectionAccess {
     return new CollectionAccess(collection, row ? (JSON.parse(row.rules) as CollectionRules) : {}, auth);
   }
 

@@ -1,6 +1,16 @@
 import type { CollectionInfo } from "../../core/documents/wire";
 import { type DocumentRow, type StoredDocument, toDocument } from "./document";
 
+/** The statement that reads one document's row (for use inside a batch; `toDocument` reads it). */
+export function selectDocument(db: D1Database, projectId: string, collection: string, id: string) {
+  return db
+    .prepare(
+      `SELECT id, data, version, created_at, updated_at FROM documents
+       WHERE project_id = ? AND collection = ? AND id = ?`,
+    )
+    .bind(projectId, collection, id);
+}
+
 /** One document, or null when the collection has no document with this id. */
 export async function getDocument(
   db: D1Database,
@@ -8,13 +18,7 @@ export async function getDocument(
   collection: string,
   id: string,
 ): Promise<StoredDocument | null> {
-  const row = await db
-    .prepare(
-      `SELECT id, data, version, created_at, updated_at FROM documents
-       WHERE project_id = ? AND collection = ? AND id = ?`,
-    )
-    .bind(projectId, collection, id)
-    .first<DocumentRow>();
+  const row = await selectDocument(db, projectId, collection, id).first<DocumentRow>();
   return row ? toDocument(row) : null;
 }
 

@@ -4,7 +4,9 @@ import type { Caller } from "../../core/query";
 import type { DocumentField, JsonValue, PageMetaDocument } from "../../core/sites/page-meta";
 import { PAGE_META_LIMITS, PARAM_REFERENCE } from "../../core/sites/page-meta-schemas";
 import { CollectionAccess } from "../documents/access";
-import { getDocument } from "../documents/store";
+import { selectSettings } from "../documents/collection-settings";
+import { type DocumentRow, toDocument } from "../documents/document";
+import { selectDocument } from "../documents/store";
 import type { MatchedPageMeta } from "./match";
 import type { StoredPageMetaFields } from "./store";
 
@@ -22,7 +24,7 @@ const publicCaller = (projectId: string): Caller => ({
 
 /**
  * The values a matched record gives its page, or null for none. A document-bound record reads
- * its document (two queries, in parallel) under the collection's read rule for a public key: a
+ * its document (one round trip: the document and the collection's rules) under the collection's read rule for a public key: a
  * document that is missing, or that a visitor with the public key could not read, gives the page
  * no meta at all, so nothing about it leaks into link previews. Never cached: a document edited,
  * hidden or deleted shows on the next request.
@@ -46,10 +48,17 @@ async function readPublicDocument(
   collection: string,
   id: string,
 ): Promise<StoredDocument | null> {
-  const [access, document] = await Promise.all([
-    CollectionAccess.load(db, publicCaller(projectId), collection),
-    getDocument(db, projectId, collection, id),
+  // The rules and the document in one round trip.
+  const [settings, row] = await db.batch([
+    selectSettings(db, projectId, collection),
+    selectDocument(db, projectId, collection, id),
   ]);
+  const access = CollectionAccess.fromSettings(
+    publicCaller(projectId),
+    collection,
+    (settings?.results[0] as { rules: string } | undefined) ?? null,
+  );
+  const document = row?.results[0] ? toDocument(row.results[0] as DocumentRow) : null;
   // For a public caller `mayHide` means "the collection has a read rule": without one, only
   // secret keys may read it (secure by default), so its documents give no meta.
   if (!document || !access.mayHide || !access.allows("read", { doc: document.data })) return null;
