@@ -1,19 +1,12 @@
-import { env } from "cloudflare:workers";
 import type { PageMetaInput, PageMetaRecord } from "../../core/sites/page-meta";
-import { api, createProject, type TestProject } from "./helpers";
+import { api, type TestProject } from "./helpers";
+import { secret, siteProject } from "./sites-helpers";
 
 /** The secret-key header of a project. */
-export const secretKey = (project: TestProject) => ({ "X-API-Key": project.keys.secret });
+export const secretKey = secret;
 
-/** A project with one site, for page meta. */
-export async function metaProject(site = "www") {
-  const project = await createProject();
-  const now = new Date().toISOString();
-  await env.DB.prepare("INSERT INTO sites (project_id, name, created_at, updated_at) VALUES (?, ?, ?, ?)")
-    .bind(project.id, site, now, now)
-    .run();
-  return { project, site };
-}
+/** A project with one site (made through the sites API), for page meta. */
+export const metaProject = (site = "www") => siteProject({}, site);
 
 /** The page-meta base URL of a site, for the secret key. */
 export const metaUrl = (site: string, rest = "") => `/v1/sites/${site}/page-meta${rest}`;

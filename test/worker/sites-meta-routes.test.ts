@@ -180,3 +180,15 @@ describe("page meta routes", () => {
     await setMeta(project, site, { path: "/exact", title: "fine" });
   });
 });
+
+describe("page meta and its site", () => {
+  it("goes with the site: a site deleted and made again has no records", async () => {
+    const { project, site } = await metaProject();
+    await setMeta(project, site, { path: "/", title: "Home" });
+    expect((await api(`/v1/sites/${site}`, { method: "DELETE", headers: secretKey(project) })).status).toBe(200);
+    const again = await api("/v1/sites", { method: "POST", headers: secretKey(project), json: { name: site } });
+    expect(again.status).toBe(201);
+    const list = (await (await api(metaUrl(site), { headers: secretKey(project) })).json()) as PageMetaPage;
+    expect(list.items).toEqual([]);
+  });
+});
