@@ -15,11 +15,12 @@ interface __BaseEnv_Env {
 	COLLECTION_WATCHER: DurableObjectNamespace<import("./worker/index").CollectionWatcherObject>;
 	UPLOAD: DurableObjectNamespace<import("./worker/index").UploadObject>;
 	ENDPOINT_LIMITER: DurableObjectNamespace<import("./worker/index").EndpointLimiterObject>;
+	TUNNELS: DurableObjectNamespace<import("./worker/index").TunnelObject>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./worker/index");
-		durableNamespaces: "RoomObject" | "ChannelObject" | "CollectionWatcherObject" | "UploadObject" | "EndpointLimiterObject";
+		durableNamespaces: "RoomObject" | "ChannelObject" | "CollectionWatcherObject" | "UploadObject" | "EndpointLimiterObject" | "TunnelObject";
 	}
 	interface Env extends __BaseEnv_Env {}
 }

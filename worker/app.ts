@@ -25,6 +25,7 @@ import { adminSiteRoutes, siteRoutes } from "./routes/sites";
 import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from "./routes/storage";
 import { adminStorageRoutes } from "./routes/storage-buckets";
 import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
+import { tunnelRoutes } from "./routes/tunnels";
 
 /** Largest JSON body the API reads (the one size limit of JSON values). Bigger bodies get 413 before they are read. */
 const MAX_BODY_BYTES = MAX_JSON_BYTES;
@@ -100,6 +101,7 @@ export const app = new Hono<AppEnv>()
   .route("/v1/admin", adminSiteRoutes)
   .route("/v1/sites", sitePageMetaRoutes)
   .route("/v1/admin", adminPageMetaRoutes)
+  .route("/v1/tunnels", tunnelRoutes)
   .notFound(onNotFound)
   .onError(onError);
 

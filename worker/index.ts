@@ -5,6 +5,7 @@ import { sweepStorage } from "./routes/storage-sweep";
 export { ChannelObject } from "../durable-objects/channel/channel";
 export { EndpointLimiterObject } from "../durable-objects/endpoint-limiter/endpoint-limiter";
 export { RoomObject } from "../durable-objects/room/room";
+export { TunnelObject } from "../durable-objects/tunnel/tunnel";
 export { UploadObject } from "../durable-objects/upload/upload";
 export { CollectionWatcherObject } from "../durable-objects/watcher/collection-watcher";
 export type { App } from "./app";

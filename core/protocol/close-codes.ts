@@ -37,6 +37,8 @@ export const CLOSE_CODES = {
   room_closed: 4014,
   /** The room's owner removed this participant. Do not retry. */
   removed_from_room: 4015,
+  /** (tunnels) Another `flarebase tunnel` connected for the same label and took over. Do not reconnect. */
+  tunnel_replaced: 4016,
 } as const;
 
 export type CloseCodes = typeof CLOSE_CODES;
