@@ -1,7 +1,96 @@
-// Placeholder until the tunnel command lands; `flarebase tunnel` says so and exits with the usage code.
-import { EXIT } from "../exit.js";
+// `flarebase tunnel <port> --label <name>`: serves a local port as the project's endpoint <name>
+// (registered with a tunnel target), through the server, with no other software.
+import { parseArgs } from "node:util";
+import { TUNNEL_LABEL_PATTERN } from "../../core/protocol/tunnel.js";
+import { CONNECTION_HELP, resolveConnection } from "../connection.js";
+import { CliError, EXIT } from "../exit.js";
+import { serveTunnel } from "../tunnel/serve.js";
 
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write("flarebase: `tunnel` is not built yet\n");
-  return EXIT.usage;
+const HELP = `Usage: flarebase tunnel <port> --label <name> [options]
+
+Serves http://<host>:<port> as the endpoint <name>: calls to /v1/proxy/<name>/... on the
+server are forwarded to it and its answers streamed back. Register the endpoint with a tunnel
+target first (docs/endpoints.md). Reconnects by itself; Ctrl+C stops it.
+
+Options:
+  --label NAME        the endpoint label to serve (required)
+  --host HOST         the local server's host (default: localhost)
+  --timeout SECONDS   how long the local server may take to start answering (default: 300; 0: no limit)
+  --max-body MB       the largest request body passed on (default: 100)
+${CONNECTION_HELP}
+  -h, --help          show this help
+`;
+
+const DEFAULT_TIMEOUT_S = 300;
+const DEFAULT_MAX_BODY_MB = 100;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const port = Number(positionals[0]);
+  if (positionals.length !== 1 || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new CliError(`give the local port, 1-65535\n\n${HELP}`, EXIT.usage);
+  }
+  const label = values.label;
+  if (!label || !TUNNEL_LABEL_PATTERN.test(label)) {
+    throw new CliError("--label is required: 1-64 of a-z 0-9 _ - (starting with a letter or digit)", EXIT.usage);
+  }
+  const timeoutS = numberFlag("--timeout", values.timeout, DEFAULT_TIMEOUT_S);
+  const maxBodyMb = numberFlag("--max-body", values["max-body"], DEFAULT_MAX_BODY_MB);
+  const connection = resolveConnection(values);
+
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    await serveTunnel({
+      connection,
+      label,
+      target: {
+        host: values.host ?? "localhost",
+        port,
+        timeoutMs: timeoutS * 1000,
+        maxBodyBytes: Math.floor(maxBodyMb * 1024 * 1024),
+      },
+      signal: stop.signal,
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return EXIT.ok;
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        label: { type: "string" },
+        host: { type: "string" },
+        timeout: { type: "string" },
+        "max-body": { type: "string" },
+        url: { type: "string" },
+        "secret-key": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${HELP}`, EXIT.usage);
+  }
+}
+
+function numberFlag(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0) {
+    throw new CliError(`${name} must be a number of 0 or more, got "${raw}"`, EXIT.usage);
+  }
+  return value;
 }
