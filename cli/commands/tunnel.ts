@@ -1,7 +1,7 @@
 // `flarebase tunnel <port> --label <name>`: serves a local port as the project's endpoint <name>
 // (registered with a tunnel target), through the server, with no other software.
 import { parseArgs } from "node:util";
-import { TUNNEL_LABEL_PATTERN } from "../../core/protocol/tunnel.js";
+import { ENDPOINT_LABEL } from "../../core/endpoints/limits.js";
 import { CONNECTION_HELP, resolveConnection } from "../connection.js";
 import { CliError, EXIT } from "../exit.js";
 import { serveTunnel } from "../tunnel/serve.js";
@@ -35,8 +35,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new CliError(`give the local port, 1-65535\n\n${HELP}`, EXIT.usage);
   }
   const label = values.label;
-  if (!label || !TUNNEL_LABEL_PATTERN.test(label)) {
-    throw new CliError("--label is required: 1-64 of a-z 0-9 _ - (starting with a letter or digit)", EXIT.usage);
+  if (!label || !ENDPOINT_LABEL.test(label)) {
+    throw new CliError("--label is required: 1-63 of a-z 0-9 _ - (starting with a letter or digit)", EXIT.usage);
   }
   const timeoutS = numberFlag("--timeout", values.timeout, DEFAULT_TIMEOUT_S);
   const maxBodyMb = numberFlag("--max-body", values["max-body"], DEFAULT_MAX_BODY_MB);

@@ -232,6 +232,3 @@ function parseJson<T>(schema: z.ZodType<T>, payload: Uint8Array, type: TunnelFra
   if (!parsed.success) throw new TunnelProtocolError(`Invalid ${type} frame: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
-
-/** Endpoint labels (the `:label` of `/v1/proxy/:label` and of a tunnel): 1-64 of `a-z 0-9 _ -`. */
-export const TUNNEL_LABEL_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { ENDPOINT_LABEL } from "../../core/endpoints/limits";
 import { ApiError } from "../../core/errors";
-import { TUNNEL_LABEL_PATTERN } from "../../core/protocol/tunnel";
 import { TunnelLogSchema, TunnelStatusSchema } from "../../core/rest/tunnels";
 import { REQUEST_LOG_SIZE } from "../../durable-objects/tunnel/request-log";
 import { CONNECT_URL, tunnelStub } from "../../durable-objects/tunnel/tunnel-address";
@@ -11,9 +11,7 @@ import { upgradeSocket } from "./realtime-upgrade";
 import { requireTunnelEndpoint } from "./tunnel-endpoint";
 
 const LabelParams = z.object({
-  label: z
-    .string()
-    .regex(TUNNEL_LABEL_PATTERN, "an endpoint label: 1-64 of a-z 0-9 _ - (starting with a letter or digit)"),
+  label: z.string().regex(ENDPOINT_LABEL, "an endpoint label: 1-63 of a-z 0-9 _ - (starting with a letter or digit)"),
 });
 
 const LogQuery = z.object({
@@ -46,7 +44,7 @@ export const tunnelRoutes = new Hono<AppEnv>()
       const label = c.req.param("label");
       return upgradeSocket(c, {
         check() {
-          if (!TUNNEL_LABEL_PATTERN.test(label)) {
+          if (!ENDPOINT_LABEL.test(label)) {
             throw new ApiError("invalid_request", `"${label.slice(0, 100)}" is not an endpoint label.`);
           }
         },
