@@ -1,3 +1,4 @@
+import { createOidcProvidersApi, type OidcProvidersApi } from "./auth/oidc-providers.js";
 import {
   type CallOptions,
   checkTimeout,
@@ -164,6 +165,13 @@ export interface AdminClient {
    * await admin.pageMeta(projectId).setPageMeta("www", { path: "/", title: "Home" });
    */
   pageMeta(projectId: string): PageMetaApi;
+  /**
+   * One project's OpenID Connect providers (docs/auth.md#openid-connect).
+   *
+   * @example
+   * await admin.oidcProviders(projectId).create({ name: "google", issuer: "https://accounts.google.com", … });
+   */
+  oidcProviders(projectId: string): OidcProvidersApi;
 }
 
 /**
@@ -210,5 +218,6 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     },
     storage: createAdminStorageApi(transport),
     pageMeta: (id) => createPageMetaApi(transport, project(id)),
+    oidcProviders: (id) => createOidcProvidersApi(transport, `${project(id)}/oidc-providers`),
   };
 }

@@ -1,8 +1,10 @@
-import { type CallOptions, request, type Transport } from "./http.js";
+import { createOidcAuthApi, type OidcAuthApi } from "./auth/oidc.js";
+import type { ClientCore } from "./client.js";
+import { type CallOptions, request } from "./http.js";
 import type { AuthInfo, TokenRequest, TokenResponse } from "./types.js";
 
-/** `client.auth`: user tokens and the caller's identity. */
-export interface AuthApi {
+/** `client.auth`: user tokens, the caller's identity, and signing in with OpenID Connect. */
+export interface AuthApi extends OidcAuthApi {
   /**
    * Mints a token for one of your users, for apps that run their own sign-in. Needs a client
    * created with a secret key (`sk_…`), so call it on your server, never in a browser; hand the
@@ -32,10 +34,11 @@ export interface AuthApi {
   me(options?: CallOptions): Promise<AuthInfo>;
 }
 
-/** Builds `client.auth` on a transport. */
-export function createAuthApi(transport: Transport): AuthApi {
+/** Builds `client.auth` on the client's internals; `setToken` is the client's. */
+export function createAuthApi(core: ClientCore, setToken: (token: string | null) => void): AuthApi {
   return {
-    createToken: (input, options) => request(transport, "POST", "/v1/auth/token", { ...options, body: input }),
-    me: (options) => request(transport, "GET", "/v1/auth/me", options),
+    createToken: (input, options) => request(core, "POST", "/v1/auth/token", { ...options, body: input }),
+    me: (options) => request(core, "GET", "/v1/auth/me", options),
+    ...createOidcAuthApi(core, async (session) => setToken(session.access_token)),
   };
 }

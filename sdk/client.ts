@@ -201,7 +201,7 @@ export function createClient(options: ClientOptions): FlarebaseClient {
 
   const client: FlarebaseClient = {
     url,
-    auth: createAuthApi(core),
+    auth: createAuthApi(core, (next) => client.setToken(next)),
     ...createRealtimeApi(core, options.realtime),
     health: (callOptions) => request(core, "GET", "/health", callOptions),
     collection: (name) => createCollection(core, name),

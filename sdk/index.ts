@@ -11,11 +11,22 @@
 // Relative imports in sdk/ end in `.js` so that the emitted declarations (dist/types/**/*.d.ts) resolve
 // under every `moduleResolution` a consumer may use, `node16`/`nodenext` included.
 
+export type {
+  CreateOidcProviderInput,
+  IdTokenProblem,
+  OidcProvider,
+  OidcStart,
+  StateProblem,
+  UpdateOidcProviderInput,
+} from "../core/accounts/oidc.js";
 export type * from "../core/documents/wire.js";
 export type * from "../core/files/wire.js";
 export type * from "../core/sites/page-meta.js";
 export type { AdminClient, AdminClientOptions, AdminKeysApi, AdminProjectsApi, AdminSigningKeysApi } from "./admin.js";
 export { createAdminClient } from "./admin.js";
+export type { OidcAuthApi, OidcCallbackOptions, OidcRedirectOptions } from "./auth/oidc.js";
+export type { OidcProvidersApi } from "./auth/oidc-providers.js";
+export { oidcProviders } from "./auth/oidc-providers.js";
 export type { AuthApi } from "./auth.js";
 export type {
   ClientCore,

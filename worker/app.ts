@@ -9,6 +9,8 @@ import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./error-handler";
 import type { AppRoute } from "./openapi/document";
 import { someProjectAllowsOrigin } from "./projects/project-store";
+import { accountsOidcRoutes } from "./routes/accounts-oidc";
+import { adminOidcProviderRoutes } from "./routes/accounts-oidc-providers";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { batchRoutes } from "./routes/batch";
@@ -86,6 +88,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/admin", adminRoutes)
   .route("/v1/admin", adminCollectionRoutes)
   .route("/v1/auth", authRoutes)
+  .route("/v1/auth", accountsOidcRoutes)
+  .route("/v1/admin", adminOidcProviderRoutes)
   .route("/v1/collections", documentRoutes)
   .route("/v1/collections", collectionSettingsRoutes)
   .route("/v1", batchRoutes)
