@@ -187,6 +187,26 @@ describe("OpenID Connect sign-in", () => {
     });
   });
 
+  it("sends the client secret in the form to a provider that takes it only there (client_secret_post)", async () => {
+    const postProvider = await startTestProvider({ redirectUrls: [REDIRECT], clientAuthMethod: "client_secret_post" });
+    try {
+      const { admin, project, publicClient } = await createTestProject();
+      await admin.oidcProviders(project.id).create({
+        name: "corp",
+        issuer: postProvider.issuer,
+        client_id: postProvider.clientId,
+        client_secret: postProvider.clientSecret,
+        redirect_urls: [REDIRECT],
+      });
+      const start = await startByHand(publicClient);
+      const back = await postProvider.signIn(start.authorization_url, "lou");
+      const session = await callbackByHand(publicClient, start, back);
+      expect(session.user.identities[0]).toMatchObject({ provider: "oidc:corp", subject: "lou" });
+    } finally {
+      await postProvider.close();
+    }
+  });
+
   it("reports a sign-in the user cancelled at the provider as oidc_authorization_failed", async () => {
     const { publicClient } = await projectWithProvider();
     let authorizationUrl = "";

@@ -17,6 +17,7 @@ declare module "oidc-provider" {
   export interface Configuration {
     clients: Record<string, unknown>[];
     jwks: { keys: Record<string, unknown>[] };
+    clientAuthMethods?: string[];
     cookies?: { keys: string[] };
     claims?: Record<string, string[]>;
     conformIdTokenClaims?: boolean;

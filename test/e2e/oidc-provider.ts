@@ -17,6 +17,11 @@ const MAX_STEPS = 12;
 export interface TestProviderOptions {
   /** The redirect URLs registered with the provider's client. */
   redirectUrls: string[];
+  /**
+   * How the client authenticates at the token endpoint, and the only method the provider offers
+   * in its discovery document. Default `client_secret_basic`.
+   */
+  clientAuthMethod?: "client_secret_basic" | "client_secret_post";
 }
 
 /** How the token endpoint's ID token is rewritten: the payload to sign, and with which key. */
@@ -44,6 +49,7 @@ export interface TestProvider {
 }
 
 export async function startTestProvider(options: TestProviderOptions): Promise<TestProvider> {
+  const clientAuthMethod = options.clientAuthMethod ?? "client_secret_basic";
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = `app-${randomBytes(4).toString("hex")}`;
@@ -61,9 +67,10 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
         redirect_uris: options.redirectUrls,
         grant_types: ["authorization_code"],
         response_types: ["code"],
-        token_endpoint_auth_method: "client_secret_basic",
+        token_endpoint_auth_method: clientAuthMethod,
       },
     ],
+    clientAuthMethods: [clientAuthMethod],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid, alg: "RS256", use: "sig" }] },
     cookies: { keys: [randomBytes(16).toString("hex")] },
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
