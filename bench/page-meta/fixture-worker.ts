@@ -5,8 +5,13 @@
  *
  * - `PUT /bench/page`: stores the page's HTML in R2.
  * - `GET /bench/plain/<path>`: the page, as built.
- * - `GET /bench/meta/<path>?project=&site=`: the page through `applyPageMeta` for `<path>`.
+ * - `GET /bench/rewritten/<path>`: the page through an HTMLRewriter with no handlers (what any
+ *   streaming rewrite costs: the body re-chunked, its length unknown), the floor of injection.
+ * - `GET /bench/meta/<path>?project=&site=`: the page through `applyPageMeta` for `<path>`, with
+ *   the D1 round trips it made in `X-D1-Round-Trips` (so the table can say which rows query).
  */
+
+import { countRoundTrips } from "../../data/d1/round-trips";
 import app, { ChannelObject, CollectionWatcherObject, RoomObject, UploadObject } from "../../worker/index";
 import { applyPageMeta } from "../../worker/sites/meta/apply-page-meta";
 
@@ -34,6 +39,12 @@ export default {
       return Response.json({ stored: true });
     }
     if (url.pathname.startsWith("/bench/plain/")) return page(env);
+    if (url.pathname.startsWith("/bench/rewritten/")) {
+      const built = await page(env);
+      const headers = new Headers(built.headers);
+      headers.delete("Content-Length");
+      return new HTMLRewriter().transform(new Response(built.body, { headers }));
+    }
     if (url.pathname.startsWith("/bench/meta/")) {
       const path = url.pathname.slice("/bench/meta".length);
       const target = {
@@ -41,7 +52,12 @@ export default {
         site: url.searchParams.get("site") ?? "",
         path,
       };
-      return applyPageMeta(env, target, await page(env));
+      let trips = 0;
+      const counted = { ...env, DB: countRoundTrips(env.DB, () => trips++) };
+      const response = await applyPageMeta(counted, target, await page(env));
+      const headers = new Headers(response.headers);
+      headers.set("X-D1-Round-Trips", String(trips));
+      return new Response(response.body, { status: response.status, headers });
     }
     return app.fetch(request, env, ctx);
   },
