@@ -43,6 +43,14 @@ export const broadcast = new ProjectBroadcast("pk_demo", "user-1", "Ann", { url:
 export const bucket = storage(createClient({ url: "https://flarebase.example" })).bucket("files");`,
   },
   {
+    // Page meta is opt-in too (pageMeta(client), for servers with a secret key).
+    library: "flarebase (ours)",
+    package: null,
+    uses: "createClient + pageMeta",
+    source: `import { createClient, pageMeta } from "./sdk/index.ts";
+export const meta = pageMeta(createClient({ url: "https://flarebase.example" }));`,
+  },
+  {
     library: "partysocket",
     package: "partysocket",
     uses: "PartySocket",
