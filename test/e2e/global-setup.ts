@@ -24,8 +24,8 @@ declare module "vitest" {
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules/wrangler/bin/wrangler.js");
 /** A cold start bundles the worker and boots workerd: a few seconds here, more on a busy CI box. */
-const STARTUP_TIMEOUT_MS = 60_000;
-const MIGRATIONS_TIMEOUT_MS = 60_000;
+const STARTUP_TIMEOUT_MS = 180_000;
+const MIGRATIONS_TIMEOUT_MS = 180_000;
 /** How long wrangler gets to stop workerd cleanly before its whole process group is killed. */
 const STOP_GRACE_MS = 5_000;
 

@@ -32,5 +32,7 @@ export async function forwardToTunnel(env: Env, target: TunnelTarget, request: R
     signal: request.signal,
   });
   if (response.headers.get(TUNNEL_ERROR_HEADER) === null) return response;
-  throw ApiError.fromBody((await response.json()) as ErrorBody);
+  const { error } = (await response.json()) as ErrorBody;
+  const details = typeof error.details === "object" && error.details !== null ? error.details : {};
+  throw new ApiError(error.code, error.message, { label: target.label, ...details });
 }
