@@ -24,6 +24,8 @@ import { adminPageMetaRoutes, sitePageMetaRoutes } from "./routes/page-meta";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
 import { adminSiteRoutes, siteRoutes } from "./routes/sites";
+import { adminSiteHostnameRoutes } from "./routes/sites-hostnames";
+import { adminSiteReleaseRoutes, siteReleaseRoutes } from "./routes/sites-releases";
 import { STORAGE_REQUEST_HEADERS, STORAGE_RESPONSE_HEADERS, storageRoutes } from "./routes/storage";
 import { adminStorageRoutes } from "./routes/storage-buckets";
 import { storageUploadRoutes, tusDiscovery } from "./routes/storage-uploads";
@@ -32,7 +34,11 @@ import { tunnelRoutes } from "./routes/tunnels";
 /** Largest JSON body the API reads (the one size limit of JSON values). Bigger bodies get 413 before they are read. */
 const MAX_BODY_BYTES = MAX_JSON_BYTES;
 /** Routes that stream their bodies (to R2) and enforce their own limits, so MAX_BODY_BYTES is not theirs. */
-const STREAMED_BODY_PATHS = [/^\/v1\/storage\/buckets\/[^/]+\/(uploads|objects)(\/|$)/];
+const STREAMED_BODY_PATHS = [
+  /^\/v1\/storage\/buckets\/[^/]+\/(uploads|objects)(\/|$)/,
+  // Site deploys: blob uploads stream to R2; manifests have their own, larger limit.
+  /^\/v1\/(admin\/projects\/[^/]+\/)?sites\/[^/]+\/(diff$|releases$|releases\/[^/]+\/blobs\/)/,
+];
 
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_BODY_BYTES,
@@ -102,10 +108,13 @@ export const app = new Hono<AppEnv>()
   .route("/v1/endpoints", endpointManagementRoutes)
   .route("/v1/admin", adminEndpointRoutes)
   .route("/v1/sites", siteRoutes)
+  .route("/v1/sites", siteReleaseRoutes)
   .route("/v1/admin", adminSiteRoutes)
   .route("/v1/sites", sitePageMetaRoutes)
   .route("/v1/admin", adminPageMetaRoutes)
   .route("/v1/tunnels", tunnelRoutes)
+  .route("/v1/admin", adminSiteReleaseRoutes)
+  .route("/v1/admin", adminSiteHostnameRoutes)
   .notFound(onNotFound)
   .onError(onError);
 

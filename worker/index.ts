@@ -1,6 +1,7 @@
 import { countsRoundTrips, ROUND_TRIPS_HEADER, roundTrips, withRoundTripCounter } from "../data/d1/round-trips";
 import { app } from "./app";
 import { sweepStorage } from "./routes/storage-sweep";
+import { fetchSiteOrApi } from "./sites/dispatch";
 
 export { ChannelObject } from "../durable-objects/channel/channel";
 export { EndpointLimiterObject } from "../durable-objects/endpoint-limiter/endpoint-limiter";
@@ -17,10 +18,11 @@ const ROUND_TRIPS_PATH = "/__round-trips";
 async function countedFetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   if (new URL(request.url).pathname === ROUND_TRIPS_PATH) return Response.json(roundTrips());
   let trips = 0;
-  const response = await app.fetch(
+  const response = await fetchSiteOrApi(
     request,
     withRoundTripCounter(env, () => trips++),
     ctx,
+    app.fetch,
   );
   // Responses of R2 and of Durable Objects have immutable headers: copy, keeping the socket.
   const headers = new Headers(response.headers);
@@ -35,7 +37,7 @@ async function countedFetch(request: Request, env: Env, ctx: ExecutionContext): 
 
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
-    countsRoundTrips(env) ? countedFetch(request, env, ctx) : app.fetch(request, env, ctx),
+    countsRoundTrips(env) ? countedFetch(request, env, ctx) : fetchSiteOrApi(request, env, ctx, app.fetch),
   // Hourly (wrangler.toml [triggers]): removes file bytes no row names any more.
   scheduled: async (_controller, env, ctx) => ctx.waitUntil(sweepStorage(withRoundTripCounter(env))),
 } satisfies ExportedHandler<Env>;
