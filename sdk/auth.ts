@@ -1,4 +1,5 @@
 import { createOidcAuthApi, type OidcAuthApi } from "./auth/oidc.js";
+import { adoptSession } from "./auth/session-registry.js";
 import type { ClientCore } from "./client.js";
 import { type CallOptions, request } from "./http.js";
 import type { AuthInfo, TokenRequest, TokenResponse } from "./types.js";
@@ -34,11 +35,11 @@ export interface AuthApi extends OidcAuthApi {
   me(options?: CallOptions): Promise<AuthInfo>;
 }
 
-/** Builds `client.auth` on the client's internals; `setToken` is the client's. */
-export function createAuthApi(core: ClientCore, setToken: (token: string | null) => void): AuthApi {
+/** Builds `client.auth` on the client's internals. */
+export function createAuthApi(core: ClientCore): AuthApi {
   return {
     createToken: (input, options) => request(core, "POST", "/v1/auth/token", { ...options, body: input }),
     me: (options) => request(core, "GET", "/v1/auth/me", options),
-    ...createOidcAuthApi(core, async (session) => setToken(session.access_token)),
+    ...createOidcAuthApi(core, (session) => adoptSession(core, session)),
   };
 }

@@ -57,6 +57,10 @@ export interface Credentials {
 export interface ClientCore extends Transport {
   /** The WebSocket constructor, or undefined when this environment has none. */
   readonly WebSocket: WebSocketConstructor | undefined;
+  /** The project API key the client was made with, if any (accounts sign in with it). */
+  readonly key: string | null;
+  /** `client.setToken`, for the modules that own the token (accounts). */
+  setToken(token: TokenSource | null): void;
   /** Resolves the token source (token first, then key). */
   credentials(): Promise<Credentials>;
   /** Calls `listener` after every `setToken()`; returns a function that removes it. */
@@ -184,6 +188,11 @@ export function createClient(options: ClientOptions): FlarebaseClient {
     fetch: options.fetch ?? defaultFetch(),
     timeoutMs: checkTimeout(options.timeoutMs),
     WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+    key,
+    setToken(next) {
+      token = next;
+      for (const listener of listeners) listener();
+    },
     async credentials() {
       const current = typeof token === "function" ? await token() : token;
       return { token: current || null, key };
@@ -201,15 +210,12 @@ export function createClient(options: ClientOptions): FlarebaseClient {
 
   const client: FlarebaseClient = {
     url,
-    auth: createAuthApi(core, (next) => client.setToken(next)),
+    auth: createAuthApi(core),
     ...createRealtimeApi(core, options.realtime),
     health: (callOptions) => request(core, "GET", "/health", callOptions),
     collection: (name) => createCollection(core, name),
     collections: createCollectionsApi(core),
-    setToken(next) {
-      token = next;
-      for (const listener of listeners) listener();
-    },
+    setToken: (next) => core.setToken(next),
     request: (method, path, requestOptions) => request(core, method, path, requestOptions),
     requestRaw: (method, path, requestOptions) => requestRaw(core, method, path, requestOptions),
   };

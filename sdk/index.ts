@@ -21,12 +21,18 @@ export type {
 } from "../core/accounts/oidc.js";
 export type * from "../core/documents/wire.js";
 export type * from "../core/files/wire.js";
+export type * from "../core/rest/accounts.js";
 export type * from "../core/sites/page-meta.js";
 export type { AdminClient, AdminClientOptions, AdminKeysApi, AdminProjectsApi, AdminSigningKeysApi } from "./admin.js";
 export { createAdminClient } from "./admin.js";
+export type { AccountsApi, AccountsOptions, MemberSignUpInput } from "./auth/accounts.js";
+export { accounts } from "./auth/accounts.js";
 export type { OidcAuthApi, OidcCallbackOptions, OidcRedirectOptions } from "./auth/oidc.js";
 export type { OidcProvidersApi } from "./auth/oidc-providers.js";
 export { oidcProviders } from "./auth/oidc-providers.js";
+export type { AuthChange, AuthChangeType, AuthSession } from "./auth/session.js";
+export type { TokenStorage } from "./auth/token-storage.js";
+export { memoryStorage } from "./auth/token-storage.js";
 export type { AuthApi } from "./auth.js";
 export type {
   ClientCore,

@@ -9,8 +9,13 @@ import type { AppEnv } from "./app-env";
 import { onError, onNotFound } from "./error-handler";
 import type { AppRoute } from "./openapi/document";
 import { someProjectAllowsOrigin } from "./projects/project-store";
+import { accountRoutes } from "./routes/accounts";
+import { accountSelfRoutes } from "./routes/accounts-me";
 import { accountsOidcRoutes } from "./routes/accounts-oidc";
 import { adminOidcProviderRoutes } from "./routes/accounts-oidc-providers";
+import { accountRecoveryRoutes } from "./routes/accounts-recovery";
+import { accountSettingsRoutes } from "./routes/accounts-settings";
+import { accountUserRoutes, adminAccountUserRoutes } from "./routes/accounts-users";
 import { adminRoutes } from "./routes/admin";
 import { authRoutes } from "./routes/auth";
 import { batchRoutes } from "./routes/batch";
@@ -78,7 +83,7 @@ export const app = new Hono<AppEnv>()
         ...STORAGE_REQUEST_HEADERS,
       ],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "ETag", ...TUS_RESPONSE_HEADERS, ...STORAGE_RESPONSE_HEADERS],
+      exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", ...TUS_RESPONSE_HEADERS, ...STORAGE_RESPONSE_HEADERS],
       maxAge: 600,
     }),
   )
@@ -96,6 +101,12 @@ export const app = new Hono<AppEnv>()
   .route("/v1/auth", authRoutes)
   .route("/v1/auth", accountsOidcRoutes)
   .route("/v1/admin", adminOidcProviderRoutes)
+  .route("/v1/auth", accountRoutes)
+  .route("/v1/auth", accountSelfRoutes)
+  .route("/v1/auth", accountRecoveryRoutes)
+  .route("/v1/auth", accountSettingsRoutes)
+  .route("/v1/auth/users", accountUserRoutes)
+  .route("/v1/admin", adminAccountUserRoutes)
   .route("/v1/collections", documentRoutes)
   .route("/v1/collections", collectionSettingsRoutes)
   .route("/v1", batchRoutes)

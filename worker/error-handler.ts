@@ -20,6 +20,10 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
     c.res.headers.delete("Access-Control-Allow-Origin");
     c.res.headers.delete("Access-Control-Expose-Headers");
   }
+  const retryAfterMs = (apiError.details as { retry_after_ms?: unknown } | undefined)?.retry_after_ms;
+  if (apiError.code === "rate_limited" && typeof retryAfterMs === "number") {
+    c.header("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  }
   return c.json(apiError.toBody(), apiError.status as ContentfulStatusCode);
 };
 

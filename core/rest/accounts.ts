@@ -112,3 +112,112 @@ export const AuthSettingsResponseSchema = AuthSettingsSchema.extend({
   webhook_secret: z.string().nullable(),
 });
 export type AuthSettingsResponse = z.infer<typeof AuthSettingsResponseSchema>;
+
+// Request bodies. Login ids and passwords are checked against the project's settings by the
+// server (a valid shape here is not yet a valid login id of the project).
+
+const MAX_PROFILE_BYTES = 16_384;
+
+const LoginId = z
+  .string()
+  .min(1)
+  .max(320)
+  .meta({ description: "An email address or a user name, as the project chooses." });
+/** Bounded so that hashing stays cheap to refuse; the policy's minimum is the project's. */
+const Password = z.string().min(1).max(1024);
+const DisplayName = z.string().min(1).max(128);
+const Profile = z
+  .record(z.string().max(64), z.json())
+  .refine((profile) => JSON.stringify(profile).length <= MAX_PROFILE_BYTES, {
+    message: `profile must serialize to at most ${MAX_PROFILE_BYTES} bytes`,
+  });
+
+export const SignUpBody = z.object({
+  login_id: LoginId,
+  password: Password,
+  display_name: DisplayName.optional(),
+  profile: Profile.optional(),
+});
+export type SignUpInput = z.input<typeof SignUpBody>;
+
+export const SignInBody = z.object({ login_id: LoginId, password: Password });
+export type SignInInput = z.input<typeof SignInBody>;
+
+export const AnonymousSignInBody = z.object({ display_name: DisplayName.optional(), profile: Profile.optional() });
+export type AnonymousSignInInput = z.input<typeof AnonymousSignInBody>;
+
+export const RefreshBody = z.object({ refresh_token: z.string().min(1).max(256) });
+
+export const LinkPasswordBody = z.object({ login_id: LoginId, password: Password });
+export type LinkPasswordInput = z.input<typeof LinkPasswordBody>;
+
+export const ChangePasswordBody = z.object({ current_password: Password, new_password: Password });
+export type ChangePasswordInput = z.input<typeof ChangePasswordBody>;
+
+export const UpdateProfileBody = z.object({
+  display_name: DisplayName.nullable().optional(),
+  profile: Profile.optional(),
+});
+export type UpdateProfileInput = z.input<typeof UpdateProfileBody>;
+
+const Purpose = z.enum(["password_reset", "verify_email"]);
+
+/** The app's server asks for a one-time token for a user, by login id or user id. */
+export const OneTimeTokenRequestBody = z
+  .object({
+    purpose: Purpose,
+    login_id: LoginId.optional(),
+    user_id: z.string().min(1).max(255).optional(),
+    /** Lifetime, 5 minutes to 7 days; 1 hour by default. */
+    ttl_seconds: z.number().int().min(300).max(604_800).default(3600),
+  })
+  .refine((body) => (body.login_id === undefined) !== (body.user_id === undefined), {
+    message: "give exactly one of login_id and user_id",
+  });
+export type OneTimeTokenRequest = z.input<typeof OneTimeTokenRequestBody>;
+
+export const ResetPasswordBody = z.object({ token: z.string().min(1).max(256), new_password: Password });
+export type ResetPasswordInput = z.input<typeof ResetPasswordBody>;
+
+export const VerifyEmailBody = z.object({ token: z.string().min(1).max(256) });
+
+/** What the app's server (or the operator) may change on a user. */
+export const UpdateUserBody = z.object({
+  role: z.string().min(1).max(64).nullable().optional(),
+  claims: z
+    .record(z.string().max(64), z.json())
+    .refine((claims) => JSON.stringify(claims).length <= 4096, {
+      message: "claims must serialize to at most 4096 bytes",
+    })
+    .optional(),
+  display_name: DisplayName.nullable().optional(),
+  profile: Profile.optional(),
+  /** true ends every session of the user at once and refuses its sign-ins; false enables it again. */
+  disabled: z.boolean().optional(),
+  email_verified: z.boolean().optional(),
+});
+export type UpdateUserInput = z.input<typeof UpdateUserBody>;
+
+/** The app's server creates a user (with a password, or none: it signs in some other way). */
+export const CreateUserBody = z.object({
+  login_id: LoginId,
+  password: Password.optional(),
+  display_name: DisplayName.optional(),
+  profile: Profile.optional(),
+  role: z.string().min(1).max(64).optional(),
+  claims: z.record(z.string().max(64), z.json()).optional(),
+  email_verified: z.boolean().optional(),
+});
+export type CreateUserInput = z.input<typeof CreateUserBody>;
+
+export const UserListQuery = z.object({
+  /** `next_cursor` of the previous page. */
+  cursor: z.string().max(600).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  /** Only users whose login id starts with this. */
+  login_id_prefix: z.string().min(1).max(320).optional(),
+});
+export type UserListOptions = z.input<typeof UserListQuery>;
+
+export const AuthSettingsPatch = AuthSettingsSchema.partial();
+export type AuthSettingsInput = z.input<typeof AuthSettingsPatch>;
