@@ -123,6 +123,20 @@ describe("page meta injection into a built page", () => {
     expect(metaContents(head, "og:title")).toEqual(["T"]);
   });
 
+  it("drops the template's structured properties of a replaced image (og:image:width, twitter:image:alt)", async () => {
+    const html = `<html><head>
+      <meta property="og:image" content="https://cdn.example/default.png">
+      <meta property="og:image:width" content="1200"><meta property="og:image:alt" content="The logo">
+      <meta name="twitter:image:alt" content="The logo"><meta property="og:locale" content="en_US">
+    </head></html>`;
+    const { text } = await served({ path: "/", image: "https://cdn.example/phone.png" }, html);
+    const head = await parseHead(text);
+    expect(metaContents(head, "og:image")).toEqual(["https://cdn.example/phone.png"]);
+    for (const gone of ["og:image:width", "og:image:alt", "twitter:image:alt"])
+      expect(metaContents(head, gone)).toEqual([]);
+    expect(metaContents(head, "og:locale")).toEqual(["en_US"]);
+  });
+
   it("escapes hostile text in every field: the page's structure stays exactly as built", async () => {
     const url = `https://example.com/a?q="><script>alert(1)</script>&x='<!--`;
     const { text } = await served({

@@ -30,7 +30,7 @@ export function injectHeadTags(html: Response, tags: HeadTags): Response {
     .on("head meta", {
       element(meta) {
         const key = (meta.getAttribute("property") ?? meta.getAttribute("name"))?.toLowerCase();
-        if (key !== undefined && tags.metas.has(key)) meta.remove();
+        if (key !== undefined && replaces(tags, key)) meta.remove();
       },
     })
     .on("head link", {
@@ -63,6 +63,18 @@ export function injectHeadTags(html: Response, tags: HeadTags): Response {
       },
     });
   return rewriter.transform(rewrittenResponse(html, tags));
+}
+
+/**
+ * True when page meta sets the tag `key`, or the property it belongs to: a new `og:image` makes
+ * the template's `og:image:width` and `og:image:alt` wrong, so they go with it (Open Graph's
+ * structured properties; the same for `twitter:image:alt`).
+ */
+function replaces(tags: HeadTags, key: string): boolean {
+  for (let end = key.length; end > 0; end = key.lastIndexOf(":", end - 1)) {
+    if (tags.metas.has(key.slice(0, end))) return true;
+  }
+  return false;
 }
 
 /**
