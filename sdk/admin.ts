@@ -10,6 +10,7 @@ import {
   type Transport,
 } from "./http.js";
 import { createPageMetaApi, type PageMetaApi } from "./sites/page-meta.js";
+import { type AdminSitesApi, createSitesApi } from "./sites/sites-api.js";
 import { type AdminStorageApi, createAdminStorageApi } from "./storage/buckets-api.js";
 import type {
   ApiKeyInfo,
@@ -166,6 +167,14 @@ export interface AdminClient {
    */
   pageMeta(projectId: string): PageMetaApi;
   /**
+   * Any project's sites and releases, with the same methods as `sites(client)`, and the
+   * hostnames (custom domains) they answer, which only the operator maps.
+   *
+   * @example
+   * await admin.sites(projectId).addHostname("www", "www.example.com");
+   */
+  sites(projectId: string): AdminSitesApi;
+  /**
    * One project's OpenID Connect providers (docs/auth.md#openid-connect).
    *
    * @example
@@ -218,6 +227,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     },
     storage: createAdminStorageApi(transport),
     pageMeta: (id) => createPageMetaApi(transport, project(id)),
+    sites: (id) => createSitesApi(transport, project(id)),
     oidcProviders: (id) => createOidcProvidersApi(transport, `${project(id)}/oidc-providers`),
   };
 }

@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReleaseRecord } from "../../core/sites/wire";
-import { baseUrl, createTestProject } from "./helpers";
+import { sites } from "../../sdk/index";
+import { adminClient, baseUrl, clientFor, createTestProject } from "./helpers";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist/cli/flarebase.js");
@@ -114,6 +115,23 @@ describe("flarebase deploy", () => {
     expect(items.map((release) => release.status)).toEqual(["active", "inactive"]);
     const robots = await getWithHost(siteHost, "/robots.txt");
     expect(robots.body).toContain("Disallow: /private");
+  });
+
+  it("is managed from the SDK too: releases, rollback, hostnames (every answer checked against /openapi.json)", async () => {
+    const api = sites(clientFor({ key: secretKey }));
+    const { items } = await api.releases("app");
+    expect(items).toHaveLength(2);
+    const back = await api.rollback("app");
+    expect(back).toMatchObject({ id: items[1]?.id, status: "active" });
+    expect((await getWithHost(siteHost, "/robots.txt")).body).toBe("User-agent: *\n");
+    await api.activate("app", items[0]?.id as string);
+    const files = await api.releaseFiles("app", items[0]?.id as string);
+    expect(files.items.map((file) => file.path)).toContain("/assets/app.3f9a1b2c.js");
+    const hostname = `app-${projectId}.example.test`;
+    const mapped = await adminClient().sites(projectId).addHostname("app", hostname);
+    expect(mapped.hostnames).toEqual([hostname]);
+    expect((await getWithHost(hostname, "/posts/1", { Accept: "text/html" })).status).toBe(200);
+    await adminClient().sites(projectId).removeHostname("app", hostname);
   });
 
   it("fails with exit code 1 when the server refuses the key", async () => {
