@@ -23,6 +23,7 @@ ${CONNECTION_HELP}
 
 const DEFAULT_TIMEOUT_S = 300;
 const DEFAULT_MAX_BODY_MB = 100;
+const EXIT_GRACE_MS = 200;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
@@ -62,6 +63,9 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    // Nothing is left to do, but a socket the server closed can sit in its closing handshake for
+    // seconds behind a proxy: the process exits (with the code set by then) instead of waiting.
+    setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   }
   return EXIT.ok;
 }

@@ -1,5 +1,6 @@
 // One connection of the CLI to its tunnel object: the socket, the heartbeat, and the streams
 // (one LocalStream per request) multiplexed over it.
+import { ERROR_CODES } from "../../core/errors.js";
 import { HEARTBEAT_PING } from "../../core/protocol/envelope.js";
 import {
   decodeTunnelFrame,
@@ -36,6 +37,12 @@ export interface SessionOptions {
 
 /** How long the WebSocket handshake may take before the attempt counts as failed. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** How long the close may take to arrive after the server's `error` frame. */
+const CLOSE_GRACE_MS = 1_000;
+/** The close code each error code ends a socket with (core/errors.ts), for the codes that end a tunnel. */
+const ERROR_CLOSE_CODES: Record<string, number> = Object.fromEntries(
+  Object.entries(ERROR_CODES).map(([code, spec]) => [code, spec.close]),
+);
 
 /**
  * Serves requests over one socket until it closes; resolves with how it closed. Every request
@@ -52,6 +59,18 @@ export function runSession(options: SessionOptions, signal: AbortSignal): Promis
     let serverError: SessionEnd["error"] = null;
     let heartbeat: NodeJS.Timeout | undefined;
     const connectTimer = setTimeout(() => ws.close(), CONNECT_TIMEOUT_MS);
+    let closeGrace: NodeJS.Timeout | undefined;
+    let settled = false;
+    const settle = (code: number, reason: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(closeGrace);
+      clearInterval(heartbeat);
+      signal.removeEventListener("abort", onAbort);
+      for (const stream of [...streams.values()]) stream.abandon();
+      resolve({ code, reason, error: serverError, opened });
+    };
 
     const send = (frame: TunnelFrame): boolean => {
       if (ws.readyState !== WebSocket.OPEN) return false;
@@ -77,7 +96,13 @@ export function runSession(options: SessionOptions, signal: AbortSignal): Promis
     ws.addEventListener("message", (event) => {
       lastHeard = Date.now();
       if (typeof event.data === "string") {
-        serverError = readErrorFrame(event.data) ?? serverError;
+        const error = readErrorFrame(event.data);
+        if (error) {
+          serverError = error;
+          // The close follows the error frame; if the closing handshake lingers (a proxy in
+          // between keeps the connection), the session still ends now, with the server's code.
+          closeGrace = setTimeout(() => settle(ERROR_CLOSE_CODES[error.code] ?? 1006, error.code), CLOSE_GRACE_MS);
+        }
         return;
       }
       let frame: TunnelFrame;
@@ -105,13 +130,7 @@ export function runSession(options: SessionOptions, signal: AbortSignal): Promis
       streams.get(frame.stream)?.onFrame(frame);
     });
 
-    ws.addEventListener("close", (event) => {
-      clearTimeout(connectTimer);
-      clearInterval(heartbeat);
-      signal.removeEventListener("abort", onAbort);
-      for (const stream of [...streams.values()]) stream.abandon();
-      resolve({ code: event.code, reason: event.reason, error: serverError, opened });
-    });
+    ws.addEventListener("close", (event) => settle(event.code, event.reason));
   });
 }
 
