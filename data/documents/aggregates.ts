@@ -5,6 +5,7 @@ import { FIELD_SEGMENT, type FilterNode, MAX_PATH_SEGMENTS, parseListFilter } fr
 import { compileOrderBy } from "../query";
 import { jsonPathLiteral } from "../query/compile-sql";
 import type { CollectionAccess } from "./access";
+import type { PlannedRead } from "./collection-read";
 import { collectionWhere } from "./list-query";
 
 export const AGGREGATE_OPERATIONS = ["count", "sum", "avg", "min", "max"] as const satisfies AggregateOperation[];
@@ -93,17 +94,17 @@ function aggregateSql(operation: AggregateOperation, field: string[] | null): st
 }
 
 /**
- * Runs one aggregate in SQL under the caller's list rule. With `group_by`, one row per distinct
+ * One aggregate in SQL under the caller's list rule, planned (./collection-read.ts). With `group_by`, one row per distinct
  * combination of the fields' JSON values (a missing field groups with null), at most
  * `MAX_AGGREGATE_GROUPS`, ordered by key as a list sorted by the group_by fields would be.
  */
-export async function aggregateDocuments(
+export function planAggregate(
   db: D1Database,
   projectId: string,
   collection: string,
   access: CollectionAccess,
   request: AggregateRequest,
-): Promise<AggregateResult> {
+): PlannedRead<AggregateResult> {
   const where = collectionWhere(projectId, collection, access, request.filter, 1);
   const value = aggregateSql(request.operation, request.field);
   const base: AggregateResult = {
@@ -112,11 +113,17 @@ export async function aggregateDocuments(
     field: request.field?.join(".") ?? null,
   };
   if (request.groupBy.length === 0) {
-    const row = await db
-      .prepare(`SELECT ${value} AS result, count(*) AS n FROM documents d WHERE ${where.sql}`)
-      .bind(...where.params)
-      .first<{ result: number | string | null; n: number }>();
-    return { ...base, result: row?.result ?? null, count: row?.n ?? 0 };
+    return {
+      statements: [
+        db
+          .prepare(`SELECT ${value} AS result, count(*) AS n FROM documents d WHERE ${where.sql}`)
+          .bind(...where.params),
+      ],
+      finish([outcome]) {
+        const row = outcome?.results[0] as { result: number | string | null; n: number } | undefined;
+        return { ...base, result: row?.result ?? null, count: row?.n ?? 0 };
+      },
+    };
   }
   const keys = request.groupBy.map((path, i) => `coalesce(d.data -> ${jsonPathLiteral(path)}, 'null') AS g${i}`);
   const names = request.groupBy.map((_, i) => `g${i}`).join(", ");
@@ -128,18 +135,23 @@ export async function aggregateDocuments(
     request.groupBy.map((path) => ({ path, desc: false })),
     { column: "d.data" },
   );
-  const { results } = await db
+  const statement = db
     .prepare(
       `SELECT ${keys.join(", ")}, ${value} AS result, count(*) AS n FROM documents d WHERE ${where.sql}
        GROUP BY ${names} ORDER BY ${order}, ${names} LIMIT ?`,
     )
-    .bind(...where.params, MAX_AGGREGATE_GROUPS + 1)
-    .all<Record<string, unknown>>();
+    .bind(...where.params, MAX_AGGREGATE_GROUPS + 1);
   const labels = request.groupBy.map((path) => path.join("."));
-  const groups = results.slice(0, MAX_AGGREGATE_GROUPS).map((row) => ({
-    key: Object.fromEntries(labels.map((label, i) => [label, JSON.parse(row[`g${i}`] as string)])),
-    result: row.result as number | string | null,
-    count: row.n as number,
-  }));
-  return { ...base, group_by: labels, groups, truncated: results.length > MAX_AGGREGATE_GROUPS };
+  return {
+    statements: [statement],
+    finish([outcome]) {
+      const results = (outcome?.results ?? []) as Record<string, unknown>[];
+      const groups = results.slice(0, MAX_AGGREGATE_GROUPS).map((row) => ({
+        key: Object.fromEntries(labels.map((label, i) => [label, JSON.parse(row[`g${i}`] as string)])),
+        result: row.result as number | string | null,
+        count: row.n as number,
+      }));
+      return { ...base, group_by: labels, groups, truncated: results.length > MAX_AGGREGATE_GROUPS };
+    },
+  };
 }

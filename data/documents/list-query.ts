@@ -5,6 +5,7 @@ import { describeIssues } from "../../core/issues";
 import { and, type FilterNode, parseListFilter, parseSort, type SortKey } from "../../core/query";
 import { compileFilter } from "../query";
 import type { CollectionAccess } from "./access";
+import type { PlannedRead } from "./collection-read";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { type DocumentRow, type StoredDocument, toDocument } from "./document";
 import { dataExpression, parseProjection, selectPaths } from "./projection";
@@ -164,9 +165,43 @@ export function listStatement(projectId: string, collection: string, access: Col
 }
 
 /**
- * One page of documents. With `total`, the count runs in the same batch, so it describes the same
- * snapshot as the page.
+ * One page of documents, planned (for a batch, ./collection-read.ts). With `total`, the count runs
+ * in the same batch, so it describes the same snapshot as the page.
  */
+export function planList(
+  db: D1Database,
+  projectId: string,
+  collection: string,
+  access: CollectionAccess,
+  options: ListOptions,
+): PlannedRead<ListPage> {
+  const { sql, params, where, terms, signature } = listStatement(projectId, collection, access, options);
+  const statements = [db.prepare(sql).bind(...params)];
+  if (options.total) {
+    statements.push(db.prepare(`SELECT count(*) AS n FROM documents d WHERE ${where.sql}`).bind(...where.params));
+  }
+  return {
+    statements,
+    finish([rows, count]) {
+      const results = (rows?.results ?? []) as (DocumentRow & Record<string, unknown>)[];
+      const pageRows = results.slice(0, options.limit);
+      const items = pageRows.map((row) => {
+        const document = toDocument(row);
+        return options.select ? { ...document, data: selectPaths(document.data, options.select) } : document;
+      });
+      const last = pageRows.at(-1);
+      const next_cursor =
+        results.length > options.limit && last
+          ? encodeCursor({ sort: signature, values: terms.map((_, i) => last[`k${i}`]), id: last.id })
+          : null;
+      const result: ListPage = { items, next_cursor };
+      if (count) result.total = (count.results[0] as { n: number }).n;
+      return result;
+    },
+  };
+}
+
+/** One page of documents (see {@link planList}). */
 export async function listDocuments(
   db: D1Database,
   projectId: string,
@@ -174,40 +209,21 @@ export async function listDocuments(
   access: CollectionAccess,
   options: ListOptions,
 ): Promise<ListPage> {
-  const { sql, params, where, terms, signature } = listStatement(projectId, collection, access, options);
-  const statements = [db.prepare(sql).bind(...params)];
-  if (options.total) {
-    statements.push(db.prepare(`SELECT count(*) AS n FROM documents d WHERE ${where.sql}`).bind(...where.params));
-  }
-  const [rows, count] = await db.batch(statements);
-  const results = (rows?.results ?? []) as (DocumentRow & Record<string, unknown>)[];
-  const pageRows = results.slice(0, options.limit);
-  const items = pageRows.map((row) => {
-    const document = toDocument(row);
-    return options.select ? { ...document, data: selectPaths(document.data, options.select) } : document;
-  });
-  const last = pageRows.at(-1);
-  const next_cursor =
-    results.length > options.limit && last
-      ? encodeCursor({ sort: signature, values: terms.map((_, i) => last[`k${i}`]), id: last.id })
-      : null;
-  const result: ListPage = { items, next_cursor };
-  if (count) result.total = (count.results[0] as { n: number }).n;
-  return result;
+  const plan = planList(db, projectId, collection, access, options);
+  return plan.finish(await db.batch(plan.statements), access);
 }
 
 /** How many documents match the filter (and the caller's list rule). */
-export async function countDocuments(
+export function planCount(
   db: D1Database,
   projectId: string,
   collection: string,
   access: CollectionAccess,
   filter: FilterNode,
-): Promise<number> {
+): PlannedRead<number> {
   const where = collectionWhere(projectId, collection, access, filter);
-  const row = await db
-    .prepare(`SELECT count(*) AS n FROM documents d WHERE ${where.sql}`)
-    .bind(...where.params)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+  return {
+    statements: [db.prepare(`SELECT count(*) AS n FROM documents d WHERE ${where.sql}`).bind(...where.params)],
+    finish: ([result]) => (result?.results[0] as { n: number } | undefined)?.n ?? 0,
+  };
 }

@@ -1,7 +1,7 @@
 import type { CollectionInfo } from "../../core/documents/wire";
 import { type DocumentRow, type StoredDocument, toDocument } from "./document";
 
-/** The statement that reads one document's row (for use inside a batch; `toDocument` reads it). */
+/** The statement that reads one document's row (for use inside a batch; `documentOf` reads it). */
 export function selectDocument(db: D1Database, projectId: string, collection: string, id: string) {
   return db
     .prepare(
@@ -11,6 +11,12 @@ export function selectDocument(db: D1Database, projectId: string, collection: st
     .bind(projectId, collection, id);
 }
 
+/** The document a {@link selectDocument} read, or null when there is none. */
+export function documentOf(result: D1Result | undefined): StoredDocument | null {
+  const row = result?.results[0] as DocumentRow | undefined;
+  return row ? toDocument(row) : null;
+}
+
 /** One document, or null when the collection has no document with this id. */
 export async function getDocument(
   db: D1Database,
@@ -18,8 +24,7 @@ export async function getDocument(
   collection: string,
   id: string,
 ): Promise<StoredDocument | null> {
-  const row = await selectDocument(db, projectId, collection, id).first<DocumentRow>();
-  return row ? toDocument(row) : null;
+  return documentOf(await selectDocument(db, projectId, collection, id).all());
 }
 
 /**

@@ -1,6 +1,8 @@
 import { newDocumentId } from "../../core/documents/names";
 import { ApiError } from "../../core/errors";
-import type { CollectionAccess } from "./access";
+import type { Caller } from "../../core/query";
+import { batchChecked, type Precondition } from "../d1/precondition";
+import { CollectionAccess, settingsRowOf } from "./access";
 import { type DocumentData, type DocumentRow, type StoredDocument, serializeDocument } from "./document";
 import { applyFieldOperators } from "./field-operators";
 import type { WriteOp, WriteResult } from "./write-ops";
@@ -36,6 +38,13 @@ export interface CommitOptions {
  * concurrent writer never makes an increment or a merge lose an update. An `ifMatch` that no
  * longer holds on the re-read is the caller's `409 conflict`.
  *
+ * Round trips: the read (the `preconditions`, e.g. the caller's standing, the rules of every
+ * collection and the current documents, in one batch) and the write. A write needs the stored
+ * document before it can be computed (a merge, an increment, a rule over `doc`), so that read
+ * cannot join the write's batch. Creates with generated ids read nothing: under the rules this
+ * isolate last saw and with the preconditions' guards in the write batch (a revoked key or changed
+ * rules abort it, and it is read and planned again), they are one trip.
+ *
  * With `batch`, an error that one operation caused carries `details.index` (its position) and
  * `details.collection`, so the client knows which operation to fix.
  *
@@ -45,19 +54,38 @@ export interface CommitOptions {
  */
 export async function commitWrites(
   db: D1Database,
-  projectId: string,
+  auth: Caller,
   ops: readonly WriteOp[],
-  accessFor: (collection: string) => Promise<CollectionAccess>,
+  preconditions: readonly Precondition[],
   options: CommitOptions = {},
 ): Promise<CommittedWrites> {
   assertDistinctDocuments(ops);
+  const { projectId } = auth;
+  const collections = [...new Set(ops.map((op) => op.collection))];
   // Generated ids are fixed once, so a retry does not create under a second id.
   const ids = ops.map((op) => op.id ?? newDocumentId());
+  let mustRead = ops.some((op) => op.id !== undefined) || !collections.every((c) => CollectionAccess.seen(auth, c));
   for (let attempt = 1; ; attempt++) {
-    const current = await readCurrent(db, projectId, ops);
-    const plan = await planWrites(db, projectId, ops, ids, current, accessFor, options);
+    const { accesses, current } = mustRead
+      ? await readForWrite(db, auth, collections, ops, preconditions)
+      : { accesses: new Map(collections.map((c) => [c, CollectionAccess.lastSeen(auth, c)])), current: new Map() };
+    let plan: Awaited<ReturnType<typeof planWrites>>;
     try {
-      const outcomes = await db.batch([...plan.guards, ...plan.writes, plan.sequences]);
+      plan = planWrites(db, projectId, ops, ids, current, accesses, options);
+    } catch (error) {
+      // Refused under rules not read by this request: the current rules and documents decide.
+      if (!mustRead && error instanceof ApiError) {
+        mustRead = true;
+        continue;
+      }
+      throw error;
+    }
+    const guards = [
+      ...preconditions.map((p) => p.guard(db)),
+      ...[...accesses.values()].flatMap((access) => access.precondition()?.guard(db) ?? []),
+    ];
+    try {
+      const outcomes = await db.batch([...guards, ...plan.guards, ...plan.writes, plan.sequences]);
       const sequences = new Map<string, number>();
       for (const row of (outcomes.at(-1)?.results ?? []) as { collection: string; seq: number }[]) {
         sequences.set(row.collection, row.seq);
@@ -67,6 +95,8 @@ export async function commitWrites(
       const message = String((error as Error).message ?? error);
       const lostRace = message.includes(GUARD_MESSAGE) || /UNIQUE constraint failed: documents\./.test(message);
       if (lostRace && attempt < MAX_ATTEMPTS) {
+        // Read again: a lost race, or what the write relied on (standing, rules) changed.
+        mustRead = true;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
         continue;
       }
@@ -164,8 +194,19 @@ function assertDistinctDocuments(ops: readonly WriteOp[]) {
   }
 }
 
-/** The stored rows of every document the ops name, one statement per collection, in one batch. */
-async function readCurrent(db: D1Database, projectId: string, ops: readonly WriteOp[]) {
+/**
+ * The read before a write, in one batch: the preconditions (checked: a revoked key stops here),
+ * each collection's rules, and the stored rows of every document the ops name (one statement per
+ * collection).
+ */
+async function readForWrite(
+  db: D1Database,
+  auth: Caller,
+  collections: readonly string[],
+  ops: readonly WriteOp[],
+  preconditions: readonly Precondition[],
+) {
+  const { projectId } = auth;
   const byCollection = new Map<string, string[]>();
   for (const op of ops) {
     if (op.id === undefined) continue;
@@ -173,32 +214,42 @@ async function readCurrent(db: D1Database, projectId: string, ops: readonly Writ
     list.push(op.id);
     byCollection.set(op.collection, list);
   }
-  const current = new Map<string, DocumentRow>();
-  if (byCollection.size === 0) return current;
-  const collections = [...byCollection.keys()];
-  const outcomes = await db.batch(
-    collections.map((collection) =>
-      db
-        .prepare(
-          `SELECT id, data, version, created_at, updated_at FROM documents
-           WHERE project_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`,
-        )
-        .bind(projectId, collection, JSON.stringify(byCollection.get(collection))),
-    ),
+  const settings = collections.map((collection) => CollectionAccess.settingsRead(db, auth, collection));
+  const named = [...byCollection.keys()];
+  const reads = named.map((collection) =>
+    db
+      .prepare(
+        `SELECT id, data, version, created_at, updated_at FROM documents
+         WHERE project_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .bind(projectId, collection, JSON.stringify(byCollection.get(collection))),
   );
-  outcomes.forEach((outcome, i) => {
-    for (const row of outcome.results as DocumentRow[]) current.set(keyOf(collections[i] as string, row.id), row);
+  const outcomes = await batchChecked(db, preconditions, [
+    ...settings.filter((s): s is D1PreparedStatement => s !== null),
+    ...reads,
+  ]);
+  const accesses = new Map<string, CollectionAccess>();
+  let next = 0;
+  collections.forEach((collection, i) => {
+    accesses.set(
+      collection,
+      CollectionAccess.fromSettings(auth, collection, settings[i] ? settingsRowOf(outcomes[next++]) : null),
+    );
   });
-  return current;
+  const current = new Map<string, DocumentRow>();
+  named.forEach((collection, i) => {
+    for (const row of (outcomes[next + i]?.results ?? []) as DocumentRow[]) current.set(keyOf(collection, row.id), row);
+  });
+  return { accesses, current };
 }
 
-async function planWrites(
+function planWrites(
   db: D1Database,
   projectId: string,
   ops: readonly WriteOp[],
   ids: readonly string[],
   current: Map<string, DocumentRow>,
-  accessFor: (collection: string) => Promise<CollectionAccess>,
+  accesses: Map<string, CollectionAccess>,
   options: CommitOptions,
 ) {
   const now = new Date().toISOString();
@@ -210,7 +261,7 @@ async function planWrites(
   for (const [index, op] of ops.entries()) {
     const id = ids[index] as string;
     const { collection } = op;
-    const access = await accessFor(collection);
+    const access = accesses.get(collection) as CollectionAccess;
     const row = current.get(keyOf(collection, id));
     const stored = row ? (JSON.parse(row.data) as DocumentData) : undefined;
     changes.set(collection, (changes.get(collection) ?? 0) + 1);

@@ -3,9 +3,11 @@ import { ApiError } from "../../core/errors";
 import type { CapabilityMap } from "../../core/protocol/capabilities";
 import type { Caller } from "../../core/query";
 import { constantTimeEqual, sha256Hex } from "../../core/random";
+import { checkPreconditions, type Precondition } from "../../data/d1/precondition";
 import type { AppEnv } from "../app-env";
-import { findApiKey, getProject } from "../projects/project-store";
 import { parseApiKey } from "./api-keys";
+import { keyRecord, rememberKey, signingKey } from "./credential-cache";
+import { assertOriginAllowed, keyStanding, tokenStanding } from "./standing";
 import { verifyToken } from "./tokens";
 
 /**
@@ -42,32 +44,58 @@ export function credentialsFromHeaders(headers: Headers): Credentials {
   return { apiKey: headers.get("X-API-Key") ?? undefined, token: bearer };
 }
 
+/** A caller identified, and the standing its request must still check (./standing.ts). */
+export interface Identified {
+  auth: AuthContext;
+  /** Put into the request's first batch (or checked alone, {@link authenticate}). */
+  standing: Precondition;
+  /** True when identifying read the standing already (a cache miss): checking it again costs no trip. */
+  checked: boolean;
+}
+
 /**
- * Turns credentials into an auth context, or throws `unauthorized`. A key must exist, match its
- * stored hash (compared in constant time) and not be revoked; a token is checked by
- * `verifyToken`. When the request comes from a browser (`origin`), the project must allow it.
+ * Who is calling, from a per-isolate cache of what never changes about a credential
+ * (./credential-cache.ts): usually no trip at all, one on a miss. A key must match its stored
+ * hash (compared in constant time); a token must verify (`verifyToken`). What can change (a
+ * revocation, the project's origins) is the returned `standing`, which the request checks in its
+ * own first D1 batch, so a revoked key stops working at once.
+ *
+ * @throws {ApiError} `unauthorized` (or `token_expired`, `origin_not_allowed`).
  */
-export async function authenticate(db: D1Database, credentials: Credentials, origin: string | null) {
-  if (credentials.apiKey) return authenticateKey(db, credentials.apiKey, origin);
-  if (credentials.token) return authenticateToken(db, credentials.token, origin);
+export async function identify(db: D1Database, credentials: Credentials, origin: string | null): Promise<Identified> {
+  if (credentials.apiKey) return identifyKey(db, credentials.apiKey, origin);
+  if (credentials.token) return identifyToken(db, credentials.token, origin);
   throw new ApiError(
     "unauthorized",
     "Missing credentials: send your project's key in the X-API-Key header, or a user token as Authorization: Bearer <token>.",
   );
 }
 
-async function authenticateKey(db: D1Database, rawKey: string, origin: string | null): Promise<AuthContext> {
+/**
+ * Turns credentials into an auth context, standing checked, or throws `unauthorized`: one trip
+ * (the standing, or the lookup on a cache miss). When the request comes from a browser
+ * (`origin`), the project must allow it. Routes that fold the standing into their own batch use
+ * {@link identify} instead.
+ */
+export async function authenticate(db: D1Database, credentials: Credentials, origin: string | null) {
+  const identified = await identify(db, credentials, origin);
+  if (!identified.checked) await checkPreconditions(db, [identified.standing]);
+  return identified.auth;
+}
+
+async function identifyKey(db: D1Database, rawKey: string, origin: string | null): Promise<Identified> {
   const parsed = parseApiKey(rawKey);
-  const record = parsed ? await findApiKey(db, parsed.id) : null;
+  const { record, fresh } = parsed ? await keyRecord(db, parsed.id) : { record: null, fresh: true };
   const matches =
     parsed !== null &&
     record !== null &&
     record.kind === parsed.kind &&
     (await constantTimeEqual(await sha256Hex(parsed.secret), record.secret_hash));
   if (!matches || !record) throw new ApiError("unauthorized", "The API key is not valid.");
+  // A revocation is final (revokeApiKey never clears it): one seen once needs no trip to refuse.
   if (record.revoked_at) throw new ApiError("unauthorized", "The API key has been revoked.");
-  assertOriginAllowed(JSON.parse(record.allowed_origins) as string[], origin);
-  return {
+  if (fresh) assertOriginAllowed(JSON.parse(record.allowed_origins) as string[], origin);
+  const auth: AuthContext = {
     projectId: record.project_id,
     kind: record.kind,
     keyId: record.id,
@@ -75,18 +103,22 @@ async function authenticateKey(db: D1Database, rawKey: string, origin: string | 
     role: null,
     claims: {},
     sessionId: null,
-    channelCapabilities: record.channel_capabilities
-      ? (JSON.parse(record.channel_capabilities) as CapabilityMap)
-      : null,
+    channelCapabilities: capabilities(record.channel_capabilities),
   };
+  const standing = keyStanding(record.id, origin, (row) => {
+    rememberKey({ ...record, ...row });
+    auth.channelCapabilities = capabilities(row.channel_capabilities);
+  });
+  return { auth, standing, checked: fresh };
 }
 
-async function authenticateToken(db: D1Database, token: string, origin: string | null): Promise<AuthContext> {
-  const verified = await verifyToken(db, token);
-  const project = await getProject(db, verified.projectId);
-  if (!project) throw new ApiError("unauthorized", "The bearer token's project no longer exists.");
-  assertOriginAllowed(project.allowed_origins, origin);
-  return {
+async function identifyToken(db: D1Database, token: string, origin: string | null): Promise<Identified> {
+  let kid = "";
+  const verified = await verifyToken(db, token, async (found) => {
+    kid = found;
+    return (await signingKey(db, found)).key;
+  });
+  const auth: AuthContext = {
     projectId: verified.projectId,
     kind: "user",
     keyId: null,
@@ -94,17 +126,16 @@ async function authenticateToken(db: D1Database, token: string, origin: string |
     role: verified.role,
     claims: verified.claims,
     sessionId: verified.sessionId,
-    channelCapabilities: project.channel_capabilities,
+    channelCapabilities: null,
   };
+  const standing = tokenStanding(kid, origin, (row) => {
+    auth.channelCapabilities = capabilities(row.channel_capabilities);
+  });
+  // Even a signing key read just now says nothing of its project: the standing is always checked.
+  return { auth, standing, checked: false };
 }
 
-function assertOriginAllowed(allowed: string[], origin: string | null) {
-  if (origin === null || allowed.includes("*") || allowed.includes(origin)) return;
-  throw new ApiError(
-    "origin_not_allowed",
-    `Origin ${origin} may not call this project. Add it to the project's allowed_origins with the admin API.`,
-  );
-}
+const capabilities = (column: string | null) => (column ? (JSON.parse(column) as CapabilityMap) : null);
 
 /** Middleware: authenticates the request and sets `c.var.auth`. */
 export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
@@ -113,6 +144,38 @@ export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
     await authenticate(c.env.DB, credentialsFromHeaders(c.req.raw.headers), c.req.header("Origin") ?? null),
   );
   await next();
+});
+
+/**
+ * Middleware for routes that fold the caller's standing into their own first D1 batch (declared
+ * with `foldsStanding` in `route()`): identifies the caller (`c.var.auth`, usually no trip) and
+ * leaves the standing to the handler (`c.var.standing`). A handler that answers without having
+ * put it into a batch is a bug that would skip the revocation check: it fails the request.
+ */
+export const identifyCaller = createMiddleware<AppEnv>(async (c, next) => {
+  const identified = await identify(
+    c.env.DB,
+    credentialsFromHeaders(c.req.raw.headers),
+    c.req.header("Origin") ?? null,
+  );
+  let used = false;
+  const { standing } = identified;
+  c.set("auth", identified.auth);
+  c.set("standing", {
+    read: (db) => {
+      used = true;
+      return standing.read(db);
+    },
+    check: (result) => standing.check(result),
+    guard: (db) => {
+      used = true;
+      return standing.guard(db);
+    },
+  });
+  await next();
+  if (!used && c.res.ok) {
+    throw new Error(`${c.req.method} ${c.req.path} answered without checking the caller's standing.`);
+  }
 });
 
 /** Middleware: like `requireAuth`, then insists on a secret key. */

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
 import { ApiError } from "../../core/errors";
-import { currentSigningKey, findSigningKey } from "../projects/project-store";
+import { currentSigningKey, findSigningKey, type SigningKey } from "../projects/project-store";
 
 /** The one algorithm we sign and accept; anything else in a header is rejected. */
 const ALGORITHM = "HS256";
@@ -55,7 +55,12 @@ export async function mintToken(db: D1Database, projectId: string, subject: Toke
  *
  * @throws {ApiError} `token_expired` when expired, `unauthorized` for anything else.
  */
-export async function verifyToken(db: D1Database, token: string): Promise<VerifiedToken> {
+export async function verifyToken(
+  db: D1Database,
+  token: string,
+  /** Where signing keys come from (a per-isolate cache: worker/auth/credential-cache.ts). */
+  findKey: (kid: string) => Promise<SigningKey | null> = (kid) => findSigningKey(db, kid),
+): Promise<VerifiedToken> {
   let kid: string | undefined;
   try {
     const header = decodeProtectedHeader(token);
@@ -64,7 +69,7 @@ export async function verifyToken(db: D1Database, token: string): Promise<Verifi
   } catch {
     throw new ApiError("unauthorized", "The bearer token is malformed or uses an unsupported algorithm.");
   }
-  const key = kid ? await findSigningKey(db, kid) : null;
+  const key = kid ? await findKey(kid) : null;
   if (!key) throw new ApiError("unauthorized", "The bearer token was signed by an unknown key.");
   try {
     const { payload } = await jwtVerify(token, keyBytes(key.secret), {

@@ -42,7 +42,7 @@ import type { z } from "zod";
 import type { ErrorCode } from "../../core/errors";
 import type { AppEnv } from "../app-env";
 import { requireAdmin } from "../auth/admin";
-import { requireAuth, requireSecretKey } from "../auth/auth-context";
+import { identifyCaller, requireAuth, requireSecretKey } from "../auth/auth-context";
 import { parseInput, readJson } from "../validation";
 
 /**
@@ -78,6 +78,11 @@ export interface RouteSpec<
   summary: string;
   description?: string;
   auth: RouteAuth;
+  /**
+   * The handler checks the caller's standing (revocation, origins: `c.var.standing`) inside its own
+   * first D1 batch instead of a trip before it (worker/auth/auth-context.ts `identifyCaller`).
+   */
+  foldsStanding?: boolean;
   /** Route-specific middleware run after authentication and before validation. */
   checks?: MiddlewareHandler<AppEnv>[];
   params?: P;
@@ -110,6 +115,12 @@ const GUARDS: Record<RouteAuth, MiddlewareHandler<AppEnv>[]> = {
   socket: [],
 };
 
+/** The guards of a route that folds the standing into its own batch (`foldsStanding`). */
+const FOLDED_GUARDS: Partial<Record<RouteAuth, MiddlewareHandler<AppEnv>[]>> = {
+  project: [identifyCaller],
+  secret: [identifyCaller, requireSecretKey],
+};
+
 /**
  * Declares a route (see the top of this file): returns the middleware that authenticates and
  * validates it, carrying the declaration for the OpenAPI document.
@@ -120,7 +131,8 @@ export function route<
   H extends Schema = undefined,
   B extends Schema = undefined,
 >(spec: RouteSpec<P, Q, H, B>): MiddlewareHandler<AppEnv, string, ValidatedInput<P, Q, H, B>> {
-  const chain = [...GUARDS[spec.auth], ...(spec.checks ?? [])];
+  const guards = (spec.foldsStanding && FOLDED_GUARDS[spec.auth]) || GUARDS[spec.auth];
+  const chain = [...guards, ...(spec.checks ?? [])];
   const validate = async (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => {
     if (spec.auth === "socket") return;
     if (spec.params)

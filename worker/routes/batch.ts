@@ -1,7 +1,6 @@
 import { type Context, Hono } from "hono";
 import { CollectionParams } from "../../core/documents/names";
 import { BatchResultsSchema } from "../../core/documents/wire-schemas";
-import { CollectionAccess } from "../../data/documents/access";
 import {
   BatchBody,
   batchResult,
@@ -22,17 +21,7 @@ const BATCH_ERRORS = ["forbidden", "not_found", "conflict"] as const;
 /** Commits a batch atomically and answers with one result per operation, in order. */
 async function commitBatch(c: Context<AppEnv>, ops: WriteOp[]) {
   const { projectId } = c.var.auth;
-  // Rules are loaded once per collection of the batch.
-  const loaded = new Map<string, Promise<CollectionAccess>>();
-  const accessFor = (collection: string) => {
-    let access = loaded.get(collection);
-    if (!access) {
-      access = CollectionAccess.load(c.env.DB, c.var.auth, collection);
-      loaded.set(collection, access);
-    }
-    return access;
-  };
-  const committed = await commitWrites(c.env.DB, projectId, ops, accessFor, { batch: true });
+  const committed = await commitWrites(c.env.DB, c.var.auth, ops, [c.var.standing], { batch: true });
   afterCommit(c.env, (promise) => c.executionCtx.waitUntil(promise), projectId, committed);
   return c.json({ results: committed.results.map(batchResult) });
 }
@@ -48,6 +37,7 @@ export const batchRoutes = new Hono<AppEnv>()
       summary: "Commit a batch across collections",
       description: "Each operation names its collection; all commit, or none does.",
       auth: "project",
+      foldsStanding: true,
       body: BatchBody,
       responses: { 200: { description: "One result per operation, in order.", body: BatchResultsSchema } },
       errors: BATCH_ERRORS,
@@ -67,6 +57,7 @@ export const batchRoutes = new Hono<AppEnv>()
       summary: "Commit a batch on one collection",
       description: "All operations commit, or none does.",
       auth: "project",
+      foldsStanding: true,
       params: CollectionParams,
       body: BatchBody,
       responses: { 200: { description: "One result per operation, in order.", body: BatchResultsSchema } },

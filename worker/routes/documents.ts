@@ -14,13 +14,13 @@ import {
 } from "../../core/documents/wire-schemas";
 import { ApiError } from "../../core/errors";
 import { parseListFilter } from "../../core/query";
-import { CollectionAccess } from "../../data/documents/access";
-import { AGGREGATE_OPERATIONS, aggregateDocuments, parseAggregateRequest } from "../../data/documents/aggregates";
+import { AGGREGATE_OPERATIONS, parseAggregateRequest, planAggregate } from "../../data/documents/aggregates";
+import { readCollection } from "../../data/documents/collection-read";
 import { DataObject, etagOf, parseIfMatch, type StoredDocument } from "../../data/documents/document";
 import { FieldOperators } from "../../data/documents/field-operators";
-import { countDocuments, ListQuery, listDocuments, parseListOptions } from "../../data/documents/list-query";
+import { ListQuery, parseListOptions, planCount, planList } from "../../data/documents/list-query";
 import { changesPrunedError, readChanges } from "../../data/documents/outbox";
-import { getDocument, listCollections } from "../../data/documents/store";
+import { documentOf, listCollections, selectDocument } from "../../data/documents/store";
 import type { WriteOp } from "../../data/documents/write-ops";
 import { commitWrites } from "../../data/documents/writes";
 import type { AppEnv } from "../app-env";
@@ -75,8 +75,7 @@ const searchParams = (c: Context<AppEnv>) => new URL(c.req.url).searchParams;
 /** Runs one write and answers with the stored document (or the deletion). */
 async function write(c: Context<AppEnv>, op: WriteOp) {
   const { projectId } = c.var.auth;
-  const access = await CollectionAccess.load(c.env.DB, c.var.auth, op.collection);
-  const committed = await commitWrites(c.env.DB, projectId, [op], async () => access);
+  const committed = await commitWrites(c.env.DB, c.var.auth, [op], [c.var.standing]);
   afterCommit(c.env, (promise) => c.executionCtx.waitUntil(promise), projectId, committed);
   const result = committed.results[0];
   if (!result) throw new Error("commitWrites returned no result");
@@ -112,6 +111,7 @@ export const documentRoutes = new Hono<AppEnv>()
       description:
         "Filtered, sorted and paged; the list rule applies in SQL. Parameters not listed here filter on fields: `status=active`, `price_gte=10`, `[or]tag=a` (docs/filter-language.md).",
       auth: "project",
+      foldsStanding: true,
       params: CollectionParams,
       query: ListQuery,
       responses: { 200: { description: "A page of documents.", body: DocumentPageSchema } },
@@ -120,8 +120,12 @@ export const documentRoutes = new Hono<AppEnv>()
     async (c) => {
       const { collection } = c.req.valid("param");
       const options = parseListOptions(searchParams(c));
-      const access = await CollectionAccess.load(c.env.DB, c.var.auth, collection);
-      return c.json(await listDocuments(c.env.DB, c.var.auth.projectId, collection, access, options));
+      const { auth, standing } = c.var;
+      return c.json(
+        await readCollection(c.env.DB, auth, collection, [standing], (access) =>
+          planList(c.env.DB, auth.projectId, collection, access, options),
+        ),
+      );
     },
   )
 
@@ -131,6 +135,7 @@ export const documentRoutes = new Hono<AppEnv>()
       summary: "Create a document",
       description: "With a generated id unless `id` is given; field operators apply on the server.",
       auth: "project",
+      foldsStanding: true,
       params: CollectionParams,
       body: CreateBody,
       responses: { 201: { description: "The stored document.", body: StoredDocumentSchema, headers: ETAG } },
@@ -149,15 +154,23 @@ export const documentRoutes = new Hono<AppEnv>()
       summary: "Get a document",
       description: "A document the read rule hides is reported as missing, so ids cannot be probed.",
       auth: "project",
+      foldsStanding: true,
       params: DocumentParams,
       responses: { 200: { description: "The document.", body: StoredDocumentSchema, headers: ETAG } },
       errors: ["forbidden", "not_found"],
     }),
     async (c) => {
       const { collection, id } = c.req.valid("param");
-      const access = await CollectionAccess.load(c.env.DB, c.var.auth, collection);
-      const document: StoredDocument | null = await getDocument(c.env.DB, c.var.auth.projectId, collection, id);
-      if (!document || !access.allows("read", { doc: document.data })) {
+      const { auth, standing } = c.var;
+      const document = await readCollection(c.env.DB, auth, collection, [standing], () => ({
+        statements: [selectDocument(c.env.DB, auth.projectId, collection, id)],
+        finish: ([result], access): StoredDocument | null => {
+          const found = documentOf(result);
+          return found && access.allows("read", { doc: found.data }) ? found : null;
+        },
+        rulesFree: true,
+      }));
+      if (!document) {
         throw new ApiError("not_found", `No document "${id}" in collection "${collection}".`, { collection, id });
       }
       c.header("ETag", etagOf(document.version));
@@ -171,6 +184,7 @@ export const documentRoutes = new Hono<AppEnv>()
       summary: "Update a document",
       description: "Merges `data` into the document (objects deeply) and applies `operators`.",
       auth: "project",
+      foldsStanding: true,
       params: DocumentParams,
       headers: IfMatchHeaders,
       body: PatchBody,
@@ -190,6 +204,7 @@ export const documentRoutes = new Hono<AppEnv>()
     route({
       summary: "Replace (or create) a document",
       auth: "project",
+      foldsStanding: true,
       params: DocumentParams,
       headers: IfMatchHeaders,
       body: PutBody,
@@ -212,6 +227,7 @@ export const documentRoutes = new Hono<AppEnv>()
     route({
       summary: "Delete a document",
       auth: "project",
+      foldsStanding: true,
       params: DocumentParams,
       headers: IfMatchHeaders,
       responses: { 200: { description: "The deletion.", body: DeletedDocumentSchema } },
@@ -230,6 +246,7 @@ export const documentRoutes = new Hono<AppEnv>()
       summary: "Count documents",
       description: "The documents matching the filter that the caller may list; parameters filter as in a list.",
       auth: "project",
+      foldsStanding: true,
       params: CollectionParams,
       query: FilterQuery,
       responses: { 200: { description: "The count.", body: CountSchema } },
@@ -238,8 +255,11 @@ export const documentRoutes = new Hono<AppEnv>()
     async (c) => {
       const { collection } = c.req.valid("param");
       const filter = parseListFilter(searchParams(c));
-      const access = await CollectionAccess.load(c.env.DB, c.var.auth, collection);
-      return c.json({ count: await countDocuments(c.env.DB, c.var.auth.projectId, collection, access, filter) });
+      const { auth, standing } = c.var;
+      const count = await readCollection(c.env.DB, auth, collection, [standing], (access) =>
+        planCount(c.env.DB, auth.projectId, collection, access, filter),
+      );
+      return c.json({ count });
     },
   )
 
@@ -249,6 +269,7 @@ export const documentRoutes = new Hono<AppEnv>()
       summary: "Aggregate documents",
       description: "count, sum, avg, min or max of a field, optionally per group, under the list rule.",
       auth: "project",
+      foldsStanding: true,
       params: CollectionParams,
       query: AggregateQuery,
       responses: { 200: { description: "The result, or one per group.", body: AggregateResultSchema } },
@@ -257,8 +278,12 @@ export const documentRoutes = new Hono<AppEnv>()
     async (c) => {
       const { collection } = c.req.valid("param");
       const request = parseAggregateRequest(searchParams(c));
-      const access = await CollectionAccess.load(c.env.DB, c.var.auth, collection);
-      return c.json(await aggregateDocuments(c.env.DB, c.var.auth.projectId, collection, access, request));
+      const { auth, standing } = c.var;
+      return c.json(
+        await readCollection(c.env.DB, auth, collection, [standing], (access) =>
+          planAggregate(c.env.DB, auth.projectId, collection, access, request),
+        ),
+      );
     },
   )
 
