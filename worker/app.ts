@@ -26,6 +26,7 @@ import { adminEndpointRoutes, endpointManagementRoutes } from "./routes/endpoint
 import { healthRoutes } from "./routes/health";
 import { openApiRoutes } from "./routes/openapi";
 import { adminPageMetaRoutes, sitePageMetaRoutes } from "./routes/page-meta";
+import { markProxyAnswers, PROXY_ERROR_HEADER, proxyRoutes } from "./routes/proxy";
 import { realtimeRoutes } from "./routes/realtime";
 import { roomRoutes } from "./routes/rooms";
 import { adminSiteRoutes, siteRoutes } from "./routes/sites";
@@ -42,6 +43,8 @@ const MAX_BODY_BYTES = MAX_JSON_BYTES;
 const STREAMED_BODY_PATHS = [
   /^\/v1\/storage\/buckets\/[^/]+\/(uploads|objects)(\/|$)/,
   // Site deploys: blob uploads stream to R2; manifests have their own, larger limit.
+  // The endpoint proxy streams bodies through and holds them to each endpoint's own limit.
+  /^\/v1\/proxy\//,
   /^\/v1\/(admin\/projects\/[^/]+\/)?sites\/[^/]+\/(diff$|releases$|releases\/[^/]+\/blobs\/)/,
 ];
 
@@ -84,6 +87,14 @@ export const app = new Hono<AppEnv>()
       ],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", ...TUS_RESPONSE_HEADERS, ...STORAGE_RESPONSE_HEADERS],
+      exposeHeaders: [
+        "X-Request-Id",
+        "ETag",
+        "Retry-After",
+        PROXY_ERROR_HEADER,
+        ...TUS_RESPONSE_HEADERS,
+        ...STORAGE_RESPONSE_HEADERS,
+      ],
       maxAge: 600,
     }),
   )
@@ -117,6 +128,8 @@ export const app = new Hono<AppEnv>()
   .route("/v1/admin", adminStorageRoutes)
   .route("/v1/storage/buckets", storageUploadRoutes)
   .route("/v1/endpoints", endpointManagementRoutes)
+  .use("/v1/proxy/*", markProxyAnswers)
+  .route("/v1/proxy", proxyRoutes)
   .route("/v1/admin", adminEndpointRoutes)
   .route("/v1/sites", siteRoutes)
   .route("/v1/sites", siteReleaseRoutes)

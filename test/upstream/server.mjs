@@ -136,6 +136,7 @@ export async function startUpstream({ port = 0 } = {}) {
           res.write(`id: ${i}\ndata: {"n":${i},"at":${Date.now()}}\n\n`);
           await sleep(delay, gone.signal);
         }
+        if (gone.signal.aborted) return;
         record("sse-ended");
         res.write("event: done\ndata: {}\n\n");
         return res.end();

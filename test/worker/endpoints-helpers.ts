@@ -43,3 +43,16 @@ export async function upstreamEvents(id: string): Promise<string[]> {
 }
 
 export { adminHeaders };
+
+/**
+ * Waits until the upstream has recorded `event` for request `id`, polling (the upstream is
+ * another process: nothing to await on) for at most `timeoutMs`; returns the events seen.
+ */
+export async function waitForUpstreamEvent(id: string, event: string, timeoutMs = 5_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await upstreamEvents(id);
+    if (events.includes(event) || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
