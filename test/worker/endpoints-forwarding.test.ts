@@ -55,7 +55,8 @@ describe("the proxy forwards", () => {
     const { label, publicKey, user } = await endpointProject({
       headers: { Authorization: "Bearer upstream-secret", "X-Model-Key": "k-1" },
     });
-    for (const credentials of [{ "X-API-Key": publicKey }, { Authorization: `Bearer ${user}` }]) {
+    const callers: Record<string, string>[] = [{ "X-API-Key": publicKey }, { Authorization: `Bearer ${user}` }];
+    for (const credentials of callers) {
       const response = await proxy(label, "/echo", {
         headers: {
           ...credentials,
