@@ -39,7 +39,8 @@ export async function withBenchServer(config, body) {
       port: await freePort(),
       config,
       persistTo: state,
-      vars: { ADMIN_TOKEN: adminToken, AUTH_PEPPER: randomToken(32) },
+      // Private upstreams: the endpoints bench proxies to a server on loopback.
+      vars: { ADMIN_TOKEN: adminToken, AUTH_PEPPER: randomToken(32), ALLOW_PRIVATE_UPSTREAMS: "true" },
       stdio: "pipe",
       env,
     });

@@ -138,7 +138,10 @@ async function main() {
   // wrangler's default port (9229) so a debugger finds it where it usually looks. Request.cf
   // is a placeholder unless asked for, so an offline start neither waits nor warns.
   const env = { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env };
-  const worker = await startWorker({ port, ip: "127.0.0.1", inspectorPort: null, env });
+  // Local development may name a model server on this machine or the LAN as an endpoint's
+  // upstream (the SSRF guard refuses private addresses when deployed: docs/endpoints.md).
+  const vars = { ALLOW_PRIVATE_UPSTREAMS: "true" };
+  const worker = await startWorker({ port, ip: "127.0.0.1", inspectorPort: null, env, vars });
   const url = worker.url;
 
   let stopping = false;

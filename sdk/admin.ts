@@ -1,4 +1,5 @@
 import { createOidcProvidersApi, type OidcProvidersApi } from "./auth/oidc-providers.js";
+import { createEndpointsApi, type EndpointsApi } from "./endpoints/endpoints-api.js";
 import {
   type CallOptions,
   checkTimeout,
@@ -181,6 +182,13 @@ export interface AdminClient {
    * await admin.oidcProviders(projectId).create({ name: "google", issuer: "https://accounts.google.com", … });
    */
   oidcProviders(projectId: string): OidcProvidersApi;
+  /**
+   * Any project's endpoints, with the same methods as `endpoint(client)`'s management.
+   *
+   * @example
+   * await admin.endpoints(projectId).register({ label: "comfyui", target: { kind: "tunnel" } });
+   */
+  endpoints(projectId: string): EndpointsApi;
 }
 
 /**
@@ -229,5 +237,6 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     pageMeta: (id) => createPageMetaApi(transport, project(id)),
     sites: (id) => createSitesApi(transport, project(id)),
     oidcProviders: (id) => createOidcProvidersApi(transport, `${project(id)}/oidc-providers`),
+    endpoints: (id) => createEndpointsApi(transport, `${project(id)}/endpoints`),
   };
 }

@@ -7,8 +7,15 @@ import type { ErrorCode } from "../core/errors.js";
  * - `aborted`: the caller's `AbortSignal` fired.
  * - `invalid_response`: the server answered, but not with what a Flarebase server sends.
  * - `token_error`: the app's token function threw or rejected.
+ * - `upstream_error`: (`endpoint(client).pollUntil`) your own server answered with a 4xx status.
  */
-export type ClientErrorCode = "network_error" | "timeout" | "aborted" | "invalid_response" | "token_error";
+export type ClientErrorCode =
+  | "network_error"
+  | "timeout"
+  | "aborted"
+  | "invalid_response"
+  | "token_error"
+  | "upstream_error";
 
 /**
  * Codes the server sends, in its REST error envelope and its realtime `error` frames: the keys of

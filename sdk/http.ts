@@ -220,7 +220,7 @@ async function resolveAuthHeaders(transport: Transport, method: HttpMethod, url:
   }
 }
 
-function abortedError(method: HttpMethod, url: string, reason: unknown) {
+export function abortedError(method: string, url: string, reason: unknown) {
   return new FlarebaseError({
     status: 0,
     code: "aborted",
@@ -231,7 +231,7 @@ function abortedError(method: HttpMethod, url: string, reason: unknown) {
 }
 
 /** Reads the error envelope `{ error: { code, message, details? } }`, tolerating anything else. */
-async function errorFromResponse(response: Response, method: HttpMethod, url: string, baseUrl: string) {
+export async function errorFromResponse(response: Response, method: string, url: string, baseUrl: string) {
   const requestId = response.headers.get("X-Request-Id");
   const text = await response.text().catch(() => "");
   let envelope: unknown;

@@ -20,6 +20,7 @@ export type {
   UpdateOidcProviderInput,
 } from "../core/accounts/oidc.js";
 export type * from "../core/documents/wire.js";
+export type * from "../core/endpoints/wire.js";
 export type * from "../core/files/wire.js";
 export type * from "../core/rest/accounts.js";
 export type * from "../core/sites/page-meta.js";
@@ -49,6 +50,11 @@ export { writeBatch } from "./collection-batch.js";
 export { arrayAppend, arrayRemove, deleteField, increment, serverTimestamp } from "./collection-operators.js";
 export type { Filter, FilterObject, FilterScalar, ListQuery } from "./collection-query.js";
 export type { CollectionsApi } from "./collections.js";
+export type { EndpointCallInit } from "./endpoints/call.js";
+export type { EndpointApi } from "./endpoints/endpoint.js";
+export { endpoint } from "./endpoints/endpoint.js";
+export type { EndpointsApi } from "./endpoints/endpoints-api.js";
+export type { PollPredicate, PollUntilOptions } from "./endpoints/poll-until.js";
 export type {
   ClientErrorCode,
   FlarebaseErrorCode,

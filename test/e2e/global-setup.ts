@@ -65,6 +65,9 @@ export default async function setup(project: TestProject) {
         // Explicit, so a local .dev.vars (absent in CI) never decides the token: --var wins over it.
         "--var",
         `ADMIN_TOKEN:${adminToken}`,
+        // The endpoint tests' upstream is a real server on loopback (test/upstream/server.mjs).
+        "--var",
+        "ALLOW_PRIVATE_UPSTREAMS:true",
         "--var",
         `AUTH_PEPPER:${randomBytes(32).toString("base64url")}`,
         "--show-interactive-dev-session=false",
