@@ -24,7 +24,13 @@ const DEFAULT_INTERVAL_MS = 1500;
 const DEFAULT_TIMEOUT_MS = 300_000;
 
 /** A proxy error worth another try: the upstream or the tunnel may be back by then. */
-const RETRIED_PROXY_CODES = new Set(["upstream_timeout", "upstream_unreachable", "tunnel_offline", "rate_limited"]);
+const RETRIED_PROXY_CODES = new Set([
+  "upstream_timeout",
+  "upstream_unreachable",
+  "tunnel_offline",
+  "tunnel_disconnected",
+  "rate_limited",
+]);
 
 async function parseBody(response: Response, parse: PollUntilOptions["parse"]): Promise<unknown> {
   if (parse === "none") return response;
@@ -40,7 +46,8 @@ async function parseBody(response: Response, parse: PollUntilOptions["parse"]): 
 /**
  * Calls the same endpoint until `predicate` returns a value (see docs/endpoints.md#pollUntil):
  * `undefined` waits `intervalMs` and calls again; 5xx answers, network errors and the proxy's
- * transient errors (`upstream_timeout`, `upstream_unreachable`, `tunnel_offline`, and
+ * transient errors (`upstream_timeout`, `upstream_unreachable`, `tunnel_offline`,
+ * `tunnel_disconnected`, and
  * `rate_limited` after its `Retry-After`) are retried; any other 4xx rejects; so do `timeoutMs`
  * and `signal`.
  */

@@ -70,6 +70,7 @@ export const proxyRoutes = new Hono<AppEnv>().on(
       "rate_limited",
       "upstream_unreachable",
       "tunnel_offline",
+      "tunnel_disconnected",
       "upstream_timeout",
     ],
   }),
