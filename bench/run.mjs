@@ -19,6 +19,7 @@ const BENCHES = [
   "./files-tus/index.mjs",
   "./round-trips/index.mjs",
   "./page-meta/index.mjs",
+  "./endpoints/index.mjs",
 ];
 
 /** Renders rows as an aligned text table; numbers are right-aligned with thousands separators. */

@@ -42,9 +42,9 @@ const MAX_BODY_BYTES = MAX_JSON_BYTES;
 /** Routes that stream their bodies (to R2) and enforce their own limits, so MAX_BODY_BYTES is not theirs. */
 const STREAMED_BODY_PATHS = [
   /^\/v1\/storage\/buckets\/[^/]+\/(uploads|objects)(\/|$)/,
-  // Site deploys: blob uploads stream to R2; manifests have their own, larger limit.
   // The endpoint proxy streams bodies through and holds them to each endpoint's own limit.
   /^\/v1\/proxy\//,
+  // Site deploys: blob uploads stream to R2; manifests have their own, larger limit.
   /^\/v1\/(admin\/projects\/[^/]+\/)?sites\/[^/]+\/(diff$|releases$|releases\/[^/]+\/blobs\/)/,
 ];
 
