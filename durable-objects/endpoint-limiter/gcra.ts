@@ -1,7 +1,9 @@
 /**
  * A rate of `limit` requests per minute by the generic cell rate algorithm: one number per key
- * (the "theoretical arrival time" of the next request), exact to the millisecond, and bursts of
- * up to `limit` requests allowed from rest. Pure, so it is tested without an object.
+ * (the "theoretical arrival time" of the next request), exact to the millisecond. It behaves as
+ * a bucket of `limit` tokens refilled at `limit` a minute: up to `limit` at once from rest, then
+ * one every minute / `limit` (so a minute that starts with a full bucket sees at most
+ * 2 × `limit` − 1). Pure, so it is tested without an object.
  */
 
 export const WINDOW_MS = 60_000;

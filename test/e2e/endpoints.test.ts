@@ -91,17 +91,9 @@ describe("endpoints through the SDK", () => {
     expect(text).toContain("data: [DONE]");
   });
 
-  it("aborting a call before the upstream answered cancels the upstream request", async () => {
-    const { label, api } = await endpointProject();
-    const id = crypto.randomUUID();
-    const controller = new AbortController();
-    const call = api.call(label, { path: `/hang?id=${id}`, signal: controller.signal });
-    expect(await upstreamSaw(id, "received")).toEqual(["received"]);
-    controller.abort();
-    await expect(call).rejects.toMatchObject({ code: "aborted", isAbort: true });
-    expect(await upstreamSaw(id, "aborted")).toEqual(["received", "aborted"]);
-  });
-
+  // Aborting before the upstream answered is tested in workerd (test/worker/endpoints-streaming.test.ts):
+  // wrangler dev's local proxy in front of the Worker does not pass a client's disconnect on
+  // before the response has started (workers-sdk#6467), deployed Workers do.
   it("aborting while the body streams cancels the upstream request", async () => {
     const { label, api } = await endpointProject();
     const id = crypto.randomUUID();
