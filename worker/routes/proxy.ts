@@ -37,7 +37,10 @@ export const markProxyAnswers: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
 };
 
-const ProxyParams = z.object({ label: EndpointLabel });
+const ProxyParams = z.object({
+  label: EndpointLabel,
+  path: z.string().optional().meta({ description: "The path on the upstream, e.g. v1/chat/completions" }),
+});
 
 /** `/v1/proxy/<label>` as written and the path after it (`/` when nothing follows). */
 function splitPath(url: URL): { prefix: string; rest: string } {
@@ -53,7 +56,8 @@ function splitPath(url: URL): { prefix: string; rest: string } {
  */
 export const proxyRoutes = new Hono<AppEnv>().on(
   PROXIED_METHODS,
-  ["/:label", "/:label/*"],
+  // `/*` also matches the bare label (`/v1/proxy/comfy`: the upstream's root).
+  "/:label/*",
   route({
     summary: "Call an endpoint",
     description:
