@@ -86,7 +86,6 @@ export const app = new Hono<AppEnv>()
         ...STORAGE_REQUEST_HEADERS,
       ],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", ...TUS_RESPONSE_HEADERS, ...STORAGE_RESPONSE_HEADERS],
       exposeHeaders: [
         "X-Request-Id",
         "ETag",
