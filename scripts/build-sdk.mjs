@@ -2,7 +2,9 @@
 // - dist/sdk/index.js (+ .map): readable ESM bundle, what `import "flarebase"` loads;
 // - dist/types/**/*.d.ts: declarations from `tsc -p sdk/tsconfig.build.json` (sdk/ and the
 //   core/ contract it imports);
-// - public/sdk.js (+ .map): the same bundle minified, served by the Worker's assets at GET /sdk.js;
+// - public/sdk.js (+ .map): the same bundle minified, served by the Worker's assets at GET /sdk.js
+//   (scripts/sdk-bundle.mjs: written only when its bytes change, so a running `npm run dev` keeps
+//   its sockets);
 // - dist/cli/flarebase.js: the command-line tool (package.json "bin"), bundled for Node.
 // Prints the minified and gzipped size of public/sdk.js, the number the SDK budget is about.
 import { execFile } from "node:child_process";
@@ -11,22 +13,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { BROWSER_BUNDLE, SDK_BUILD_OPTIONS, writeBrowserBundle } from "./sdk-bundle.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const started = performance.now();
-
-/** @type {import("esbuild").BuildOptions} */
-const common = {
-  absWorkingDir: root,
-  entryPoints: ["sdk/index.ts"],
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2022",
-  sourcemap: "linked",
-  legalComments: "none",
-  logLevel: "warning",
-};
 
 // The output folders are published whole (package.json "files"): nothing stale may stay behind.
 await Promise.all(
@@ -46,10 +36,10 @@ const tsc = promisify(execFile)(
 });
 
 await Promise.all([
-  build({ ...common, outfile: "dist/sdk/index.js" }),
-  build({ ...common, outfile: "public/sdk.js", minify: true }),
+  build({ ...SDK_BUILD_OPTIONS, outfile: "dist/sdk/index.js" }),
+  writeBrowserBundle(),
   build({
-    ...common,
+    ...SDK_BUILD_OPTIONS,
     entryPoints: ["cli/index.ts"],
     platform: "node",
     target: "node22",
@@ -63,7 +53,7 @@ await Promise.all([
   tsc,
 ]);
 
-const minified = await readFile(`${root}public/sdk.js`);
+const minified = await readFile(BROWSER_BUNDLE);
 const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
 console.log(
   `SDK built in ${Math.round(performance.now() - started)} ms: public/sdk.js ${kb(minified.length)} minified, ${kb(gzipSync(minified, { level: 9 }).length)} gzipped; dist/sdk/index.js + dist/types`,

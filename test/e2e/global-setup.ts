@@ -30,6 +30,28 @@ const MIGRATIONS_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 5_000;
 
 export default async function setup(project: TestProject) {
+  const worker = await startLocalWorker();
+  project.provide("baseUrl", worker.baseUrl);
+  project.provide("adminToken", worker.adminToken);
+  return worker.stop;
+}
+
+/** A running local worker: the e2e server, or one a test starts for itself (dev-loop.test.ts). */
+export interface LocalWorker {
+  /** e.g. `http://127.0.0.1:41234` (no trailing slash). */
+  readonly baseUrl: string;
+  /** The ADMIN_TOKEN it was started with. */
+  readonly adminToken: string;
+  /** Stops wrangler and its workerd, and deletes the state directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `wrangler dev` on the project's wrangler.toml (the tree `npm run dev` watches) on a free
+ * port, with fresh local state in a temp dir (migrations applied) and a random admin token, and
+ * waits until it answers GET /health.
+ */
+export async function startLocalWorker(): Promise<LocalWorker> {
   const stateDir = await mkdtemp(join(tmpdir(), "flarebase-e2e-"));
   const adminToken = randomBytes(24).toString("base64url");
   const port = await freePort();
@@ -81,12 +103,13 @@ export default async function setup(project: TestProject) {
     throw error;
   }
 
-  project.provide("baseUrl", baseUrl);
-  project.provide("adminToken", adminToken);
-
-  return async () => {
-    await server?.stop();
-    await rm(stateDir, { recursive: true, force: true });
+  return {
+    baseUrl,
+    adminToken,
+    async stop() {
+      await server?.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
   };
 }
 
