@@ -1,4 +1,5 @@
 import { newDocumentId } from "../../core/documents/names";
+import { ApiError } from "../../core/errors";
 import type { FileMetadata, FileRecord } from "../../core/files/wire";
 import type { FileAttributes } from "./access";
 
@@ -15,9 +16,12 @@ export interface FileRow {
   uploaded_by: string | null;
   created_at: string;
   updated_at: string;
+  /** Where R2 holds these bytes (data/files/object-key.ts). */
+  object_key: string;
 }
 
-const COLUMNS = "project_id, bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at";
+const COLUMNS =
+  "project_id, bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at, object_key";
 
 /** What `commitFile` writes: the file R2 now holds. */
 export interface FileWrite {
@@ -32,8 +36,15 @@ export interface FileWrite {
   metadata: FileMetadata;
   /** The end user's id, or null for an API key. */
   uploadedBy: string | null;
-  /** R2's `uploaded` time of these bytes (default now): a row is only replaced by later bytes. */
-  objectUploaded?: Date;
+  /** Where R2 holds the bytes: this upload's own key (`newObjectKey`). */
+  objectKey: string;
+  /** R2's `uploaded` time of these bytes: a row is only replaced by later bytes. */
+  objectUploaded: Date;
+  /**
+   * Commit only if the path still holds the file with this ETag (`If-Match`), or no file
+   * (`If-None-Match: *`); `precondition_failed` otherwise.
+   */
+  only?: { etag: string } | "absent";
 }
 
 /**
@@ -70,43 +81,93 @@ export function fileAttributes(row: FileRow | FileRecord): FileAttributes {
 }
 
 /**
- * Records a file whose bytes R2 already holds (call it only after the put succeeded, so a listed
- * file always has its bytes). Uploading to a path that exists replaces the file's size, type, etag
- * and metadata and keeps its id and `created_at`, so its URL stays the same. When two uploads to
- * one path race, the row keeps the bytes R2 stored last (`objectUploaded`), whatever order the
- * commits arrive in; the earlier upload then answers with the file as it now is.
+ * Records a file whose bytes R2 already holds under `file.objectKey` (call it only after the put
+ * succeeded, so a listed file always has its bytes), then deletes the bytes no row names any
+ * more: the ones this file replaced, or, when the commit lost, its own. Uploading to a path that
+ * exists replaces the file's size, type, etag, metadata and key and keeps its id and
+ * `created_at`, so its URL stays the same. When two uploads to one path race, the row keeps the
+ * bytes R2 stored last (`objectUploaded`), whatever order the commits arrive in; the earlier upload
+ * then answers with the file as it now is.
+ *
+ * A commit that fails is left alone: whether D1 wrote it is unknown, so its bytes stay for the
+ * orphan sweep, which removes them if no row names them.
+ *
+ * @throws {ApiError} `precondition_failed` when `file.only` does not hold; `not_found` when a later
+ * upload won and the file was deleted since.
  */
-export async function commitFile(db: D1Database, file: FileWrite, origin?: string): Promise<FileRecord> {
+export async function commitFile(
+  db: D1Database,
+  r2: R2Bucket,
+  file: FileWrite,
+  origin?: string,
+): Promise<{ file: FileRecord; created: boolean }> {
+  const [before, written] = await db.batch([
+    db
+      .prepare("SELECT object_key FROM files WHERE project_id = ? AND bucket = ? AND path = ?")
+      .bind(file.projectId, file.bucket, file.path),
+    commitStatement(db, file),
+  ]);
+  const previousKey = (before?.results[0] as { object_key: string } | undefined)?.object_key ?? null;
+  const row = written?.results[0] as FileRow | undefined;
+  if (row) {
+    if (previousKey !== null && previousKey !== file.objectKey) await r2.delete(previousKey);
+    return { file: toFileRecord(row, origin), created: previousKey === null };
+  }
+  await r2.delete(file.objectKey);
+  if (file.only !== undefined) {
+    throw new ApiError(
+      "precondition_failed",
+      `The file at "${file.path}" changed during the upload; nothing was stored.`,
+      {
+        path: file.path,
+      },
+    );
+  }
+  // Later bytes were committed first: answer with the file as it is now.
+  const current = await getFileRow(db, file.projectId, file.bucket, file.path);
+  if (!current) throw new ApiError("not_found", `The file at "${file.path}" was deleted during the upload.`);
+  return { file: toFileRecord(current, origin), created: false };
+}
+
+/** The write of `commitFile`: an upsert that keeps the latest bytes, or its conditional forms. */
+function commitStatement(db: D1Database, file: FileWrite): D1PreparedStatement {
   const now = new Date().toISOString();
-  const uploaded = (file.objectUploaded ?? new Date()).toISOString();
-  const row = await db
+  const described = [
+    file.size,
+    file.contentType,
+    file.etag,
+    JSON.stringify(file.metadata),
+    file.uploadedBy,
+    now,
+    file.objectUploaded.toISOString(),
+    file.objectKey,
+  ];
+  if (file.only !== undefined && file.only !== "absent") {
+    return db
+      .prepare(
+        `UPDATE files SET size = ?4, content_type = ?5, etag = ?6, metadata = ?7, uploaded_by = ?8, updated_at = ?9,
+           object_uploaded_at = ?10, object_key = ?11
+         WHERE project_id = ?1 AND bucket = ?2 AND path = ?3 AND etag = ?12
+         RETURNING ${COLUMNS}`,
+      )
+      .bind(file.projectId, file.bucket, file.path, ...described, file.only.etag);
+  }
+  const onConflict =
+    file.only === "absent"
+      ? "DO NOTHING"
+      : `DO UPDATE SET size = excluded.size, content_type = excluded.content_type, etag = excluded.etag,
+           metadata = excluded.metadata, uploaded_by = excluded.uploaded_by, updated_at = excluded.updated_at,
+           object_uploaded_at = excluded.object_uploaded_at, object_key = excluded.object_key
+         WHERE files.object_uploaded_at IS NULL OR excluded.object_uploaded_at >= files.object_uploaded_at`;
+  return db
     .prepare(
-      `INSERT INTO files (project_id, bucket, path, id, size, content_type, etag, metadata, uploaded_by, created_at, updated_at,
-         object_uploaded_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
-       ON CONFLICT (project_id, bucket, path) DO UPDATE SET size = excluded.size, content_type = excluded.content_type,
-         etag = excluded.etag, metadata = excluded.metadata, uploaded_by = excluded.uploaded_by,
-         updated_at = excluded.updated_at, object_uploaded_at = excluded.object_uploaded_at
-       WHERE files.object_uploaded_at IS NULL OR excluded.object_uploaded_at >= files.object_uploaded_at
+      `INSERT INTO files (project_id, bucket, path, size, content_type, etag, metadata, uploaded_by, updated_at,
+         object_uploaded_at, object_key, id, created_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?9)
+       ON CONFLICT (project_id, bucket, path) ${onConflict}
        RETURNING ${COLUMNS}`,
     )
-    .bind(
-      file.projectId,
-      file.bucket,
-      file.path,
-      newDocumentId(),
-      file.size,
-      file.contentType,
-      file.etag,
-      JSON.stringify(file.metadata),
-      file.uploadedBy,
-      now,
-      uploaded,
-    )
-    .first<FileRow>();
-  // No row back: later bytes were committed first; answer with the file as it is now.
-  const current = row ?? (await getFileRow(db, file.projectId, file.bucket, file.path));
-  return toFileRecord(current as FileRow, origin);
+    .bind(file.projectId, file.bucket, file.path, ...described, newDocumentId());
 }
 
 /** The statement that reads one file's row (for use inside a batch). */
@@ -146,22 +207,23 @@ export async function updateFileMetadata(
 }
 
 /**
- * Deletes file rows (before their bytes: a crash in between leaves bytes without a row, which the
- * orphan sweep removes, never a listed file without bytes). Returns the paths that had a row.
+ * Deletes file rows and returns what they were (`path` and `object_key`), for the caller to delete
+ * those keys next: the row first, so a crash in between leaves bytes without a row, which the
+ * orphan sweep removes, never a listed file without bytes.
  */
 export async function deleteFileRows(
   db: D1Database,
   projectId: string,
   bucket: string,
   paths: readonly string[],
-): Promise<string[]> {
+): Promise<{ path: string; object_key: string }[]> {
   if (paths.length === 0) return [];
   const { results } = await db
     .prepare(
       `DELETE FROM files WHERE project_id = ?1 AND bucket = ?2 AND path IN (SELECT value FROM json_each(?3))
-       RETURNING path`,
+       RETURNING path, object_key`,
     )
     .bind(projectId, bucket, JSON.stringify(paths))
-    .all<{ path: string }>();
-  return results.map((row) => row.path);
+    .all<{ path: string; object_key: string }>();
+  return results;
 }

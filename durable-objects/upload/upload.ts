@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { ApiError } from "../../core/errors";
 import { withRoundTripCounter } from "../../data/d1/round-trips";
 import { commitFile } from "../../data/files/files";
 import { sendBlocks } from "./blocks-body";
@@ -173,6 +174,9 @@ export class UploadObject extends DurableObject<Env> {
     }
     this.#storing ??= this.#finish(origin)
       .catch((error: unknown) => {
+        if (error instanceof ApiError) {
+          return failure(error.code, error.message, error.details as Record<string, unknown> | undefined);
+        }
         // R2 or D1 failed: the phase reached is kept, and the next call (or the alarm) goes on from it.
         console.error(`Upload ${record.upload_id}: finishing ${record.path} failed:`, error);
         return failure("internal", "Storing the finished upload failed; ask again (HEAD) to retry.");
@@ -217,11 +221,19 @@ export class UploadObject extends DurableObject<Env> {
   }
 
   async #finish(origin: string | undefined): Promise<UploadResult> {
-    if ((this.#record as UploadRecord).phase === "receiving") await this.#completeInR2(this.#record as UploadRecord);
+    const resumed = (this.#record as UploadRecord).phase === "stored";
+    if (!resumed) await this.#completeInR2(this.#record as UploadRecord);
     const record = this.#record as UploadRecord;
     const stored = record.stored as StoredObject;
-    const file = await commitFile(
+    // A retry after a failure between the row and this object's own record: the row may have been
+    // written and the file deleted since, bytes included. Committing again would list a file
+    // without bytes.
+    if (resumed && !(await this.env.BUCKET.head(record.key))) {
+      return failure("not_found", `The file at "${record.path}" was deleted after the upload finished.`);
+    }
+    const { file } = await commitFile(
       this.env.DB,
+      this.env.BUCKET,
       {
         projectId: record.project_id,
         bucket: record.bucket,
@@ -231,6 +243,8 @@ export class UploadObject extends DurableObject<Env> {
         etag: stored.etag,
         metadata: record.metadata,
         uploadedBy: record.owner.user_id,
+        objectKey: record.key,
+        objectUploaded: new Date(stored.uploaded_at),
       },
       origin,
     );

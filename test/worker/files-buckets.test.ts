@@ -4,7 +4,7 @@ import type { BucketRecord } from "../../core/files/wire";
 import { objectKey } from "../../data/files/object-key";
 import { ORPHAN_GRACE_MS, sweepOrphanObjects } from "../../data/files/sweep";
 import { sweepStorage } from "../../worker/routes/storage-sweep";
-import { credentials, storageProject, upload } from "./files-helpers";
+import { credentials, rowKey, storageProject, storedKeys, upload } from "./files-helpers";
 import { adminHeaders, api, createProject, errorOf } from "./helpers";
 
 describe("buckets", () => {
@@ -81,7 +81,7 @@ describe("buckets", () => {
     });
     expect(forced.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the bytes go after the answer
-    expect(await env.BUCKET.head(objectKey(project.id, "files", "a.txt"))).toBeNull();
+    expect(await storedKeys(project.id, "files", "a.txt")).toEqual([]);
     const usage = await (await api("/v1/storage/usage", { headers: credentials(secret) })).json();
     expect(usage).toMatchObject({ used_bytes: 0, file_count: 0 });
   });
@@ -115,10 +115,13 @@ describe("orphan sweep", () => {
     const { project, secret } = await storageProject();
     await upload(secret, "files", "kept.txt", "kept");
     // Bytes whose row never got written (a commit that failed) and bytes of a deleted project.
-    await env.BUCKET.put(objectKey(project.id, "files", "orphan.txt"), "orphan");
-    await env.BUCKET.put(objectKey("pgoneproject0000", "files", "x"), "gone");
+    const orphan = objectKey(project.id, "files", "orphan.txt", "failedcommit");
+    const gone = objectKey("pgoneproject0000", "files", "x", "deletedproject");
+    const kept = (await rowKey(project.id, "files", "kept.txt")) as string;
+    await env.BUCKET.put(orphan, "orphan");
+    await env.BUCKET.put(gone, "gone");
     const young = await sweepOrphanObjects(env.DB, env.BUCKET, { limit: 1000 });
-    expect(young.deleted).not.toContain(objectKey(project.id, "files", "orphan.txt"));
+    expect(young.deleted).not.toContain(orphan);
     const later = Date.now() + ORPHAN_GRACE_MS + 1000;
     let cursor: string | null = null;
     const deleted: string[] = [];
@@ -127,11 +130,11 @@ describe("orphan sweep", () => {
       deleted.push(...page.deleted);
       cursor = page.cursor;
     } while (cursor);
-    expect(deleted).toContain(objectKey(project.id, "files", "orphan.txt"));
-    expect(deleted).toContain(objectKey("pgoneproject0000", "files", "x"));
-    expect(deleted).not.toContain(objectKey(project.id, "files", "kept.txt"));
-    expect(await env.BUCKET.head(objectKey(project.id, "files", "orphan.txt"))).toBeNull();
-    expect(await env.BUCKET.head(objectKey(project.id, "files", "kept.txt"))).not.toBeNull();
+    expect(deleted).toContain(orphan);
+    expect(deleted).toContain(gone);
+    expect(deleted).not.toContain(kept);
+    expect(await env.BUCKET.head(orphan)).toBeNull();
+    expect(await env.BUCKET.head(kept)).not.toBeNull();
   });
 
   it("the scheduled handler runs the sweep and keeps its place", async () => {

@@ -6,7 +6,7 @@ import { FileAccess } from "../../data/files/access";
 import { createBucket, DEFAULT_BUCKET_SETTINGS, getBucket } from "../../data/files/buckets";
 import { commitFile, deleteFileRows } from "../../data/files/files";
 import { listFiles } from "../../data/files/list-files";
-import { objectKey, parseObjectKey } from "../../data/files/object-key";
+import { newObjectKey, objectKey } from "../../data/files/object-key";
 import { getStorageUsage } from "../../data/files/usage";
 
 async function project(): Promise<string> {
@@ -22,11 +22,20 @@ describe("files data layer", () => {
     const projectId = await project();
     await createBucket(env.DB, projectId, "docs", DEFAULT_BUCKET_SETTINGS);
     const write = { projectId, bucket: "docs", contentType: "text/plain", etag: "e", metadata: {}, uploadedBy: null };
-    const first = await commitFile(env.DB, { ...write, path: "a/b.txt", size: 3 });
-    const again = await commitFile(env.DB, { ...write, path: "a/b.txt", size: 5 });
-    expect(again.id).toBe(first.id);
-    await commitFile(env.DB, { ...write, path: "a/c/d.txt", size: 1 });
-    await commitFile(env.DB, { ...write, path: "top.txt", size: 1 });
+    const commit = (path: string, size: number) =>
+      commitFile(env.DB, env.BUCKET, {
+        ...write,
+        path,
+        size,
+        objectKey: newObjectKey(projectId, "docs", path),
+        objectUploaded: new Date(),
+      });
+    const first = await commit("a/b.txt", 3);
+    const again = await commit("a/b.txt", 5);
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, file: { id: first.file.id } });
+    await commit("a/c/d.txt", 1);
+    await commit("top.txt", 1);
     expect(await getStorageUsage(env.DB, projectId)).toMatchObject({ used_bytes: 7, file_count: 3 });
     const base = { projectId, bucket: "docs", cursor: null, limit: 10, condition: TRUE, auth: ANONYMOUS };
     const flat = await listFiles(env.DB, { ...base, prefix: "", delimiter: null });
@@ -48,8 +57,10 @@ describe("files data layer", () => {
     expect(bucket && new FileAccess(bucket, null).readsOpen).toBe(false);
   });
 
-  it("keys parse back", () => {
-    expect(parseObjectKey(objectKey("p1", "b", "x/y.txt"))).toEqual({ projectId: "p1", bucket: "b", path: "x/y.txt" });
+  it("each upload has its own key, which no path's key can equal", () => {
+    expect(objectKey("p1", "b", "x/y.txt", "u1")).toBe("files/p1/b/x/y.txt//u1");
+    expect(newObjectKey("p1", "b", "x")).not.toBe(newObjectKey("p1", "b", "x"));
+    expect(checkFilePath("x//u1")).toMatchObject({ ok: false, reason: "empty_segment" });
     expect(checkFilePath("a/%2e%2e/b")).toMatchObject({ ok: false, reason: "dot_segment" });
   });
 
@@ -64,9 +75,26 @@ describe("files data layer", () => {
       metadata: {},
       uploadedBy: null,
     };
-    const newer = await commitFile(env.DB, { ...write, size: 2, etag: "newer", objectUploaded: new Date(2_000) });
-    const older = await commitFile(env.DB, { ...write, size: 1, etag: "older", objectUploaded: new Date(1_000) });
-    expect(older).toMatchObject({ etag: "newer", size: 2, id: newer.id });
+    const commit = async (size: number, etag: string, uploaded: number) => {
+      const key = newObjectKey(projectId, "docs", "r.txt");
+      await env.BUCKET.put(key, "x".repeat(size));
+      return {
+        key,
+        ...(await commitFile(env.DB, env.BUCKET, {
+          ...write,
+          size,
+          etag,
+          objectKey: key,
+          objectUploaded: new Date(uploaded),
+        })),
+      };
+    };
+    const newer = await commit(2, "newer", 2_000);
+    const older = await commit(1, "older", 1_000);
+    expect(older.file).toMatchObject({ etag: "newer", size: 2, id: newer.file.id });
+    // The losing commit's bytes are gone at once; the winner's stay.
+    expect(await env.BUCKET.head(older.key)).toBeNull();
+    expect(await env.BUCKET.head(newer.key)).not.toBeNull();
     expect(await getStorageUsage(env.DB, projectId)).toMatchObject({ used_bytes: 2, file_count: 1 });
   });
 });

@@ -1,4 +1,20 @@
+import { env } from "cloudflare:workers";
+import { bucketKeyPrefix } from "../../data/files/object-key";
 import { api, createProject, mintToken, type TestProject } from "./helpers";
+
+/** Every R2 key holding bytes of one file (one per upload R2 still keeps), sorted. */
+export async function storedKeys(projectId: string, bucket: string, path: string): Promise<string[]> {
+  const listed = await env.BUCKET.list({ prefix: `${bucketKeyPrefix(projectId, bucket)}${path}//` });
+  return listed.objects.map((object) => object.key).sort();
+}
+
+/** The R2 key the file's row names, or null when there is no row. */
+export async function rowKey(projectId: string, bucket: string, path: string): Promise<string | null> {
+  const row = await env.DB.prepare("SELECT object_key FROM files WHERE project_id = ? AND bucket = ? AND path = ?")
+    .bind(projectId, bucket, path)
+    .first<{ object_key: string }>();
+  return row?.object_key ?? null;
+}
 
 /** Credentials as headers: a pk_/sk_ key, a user JWT, or none. */
 export function credentials(key: string | null): Record<string, string> {

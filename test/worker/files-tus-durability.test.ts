@@ -49,7 +49,7 @@ function cutAfter(bytes: Uint8Array): ReadableStream<Uint8Array> {
 }
 
 describe("tus uploads: parts, durability, expiry", () => {
-  it("splits a chunk larger than a part into whole parts and keeps the rest", async () => {
+  it("splits a chunk larger than a part into whole parts and keeps the rest", { timeout: 60_000 }, async () => {
     const project = await tusProject();
     const bytes = testBytes(13 * MIB, 3);
     const { path, id } = await startUpload({
@@ -65,7 +65,7 @@ describe("tus uploads: parts, durability, expiry", () => {
     expect(await inside(project.id, id)).toMatchObject({ parts: 0, blocks: [] });
   });
 
-  it("sends a part again whose send failed, still exactly one part long", async () => {
+  it("sends a part again whose send failed, still exactly one part long", { timeout: 60_000 }, async () => {
     const project = await tusProject();
     const bytes = testBytes(12 * MIB, 13);
     const { path, id } = await startUpload({

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { formatUploadMetadata, TUS_CONTENT_TYPE, TUS_VERSION } from "../../core/protocol/tus";
 import { type BucketSettings, createBucket, DEFAULT_BUCKET_SETTINGS } from "../../data/files/buckets";
-import { objectKey } from "../../data/files/object-key";
 import { uploadObjectName } from "../../durable-objects/upload/upload-record";
+import { rowKey, storedKeys } from "./files-helpers";
 import { api, createProject, type TestProject } from "./helpers";
 
 export const MIB = 1024 * 1024;
@@ -86,9 +86,14 @@ export async function sha256(bytes: ArrayBuffer | Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The bytes R2 holds for a file of the test bucket, or null. */
+/**
+ * The bytes R2 holds for a file of the test bucket: those its row names, or, without a row, the
+ * one upload R2 holds for the path; null when there are none.
+ */
 export async function storedBytes(projectId: string, path: string): Promise<Uint8Array | null> {
-  const object = await env.BUCKET.get(objectKey(projectId, BUCKET, path));
+  const [only] = await storedKeys(projectId, BUCKET, path);
+  const key = (await rowKey(projectId, BUCKET, path)) ?? only;
+  const object = key === undefined ? null : await env.BUCKET.get(key);
   return object ? new Uint8Array(await object.arrayBuffer()) : null;
 }
 

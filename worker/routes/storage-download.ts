@@ -2,7 +2,6 @@ import type { Context } from "hono";
 import { ApiError } from "../../core/errors";
 import type { BucketRecord } from "../../core/files/wire";
 import type { FileRow } from "../../data/files/files";
-import { objectKey } from "../../data/files/object-key";
 import type { AppEnv } from "../app-env";
 
 /** A satisfiable single byte range: `offset` and `length` within the file. */
@@ -111,7 +110,6 @@ export function downloadHeaders(c: Context<AppEnv>, bucket: BucketRecord, file: 
  */
 export async function streamFile(
   c: Context<AppEnv>,
-  projectId: string,
   bucket: BucketRecord,
   file: FileRow,
   signed: boolean,
@@ -145,16 +143,10 @@ export async function streamFile(
     headers.set("Content-Length", String(file.size));
   }
   if (head) return new Response(null, { status: range ? 206 : 200, headers });
-  const key = objectKey(projectId, bucket.name, file.path);
-  const object = await c.env.BUCKET.get(key, range ? { range } : {});
+  const object = await c.env.BUCKET.get(file.object_key, range ? { range } : {});
   if (!object) {
-    // The row outlived its bytes: only a delete racing an upload of the same path can do that
-    // (docs/files.md#consistency). Drop that row, so listings stop showing it, and say not found.
-    c.executionCtx.waitUntil(
-      c.env.DB.prepare("DELETE FROM files WHERE project_id = ? AND bucket = ? AND path = ? AND etag = ?")
-        .bind(projectId, bucket.name, file.path, file.etag)
-        .run(),
-    );
+    // The file was deleted or replaced since its row was read (the old bytes go once the row no
+    // longer names them): what was asked for is gone.
     throw new ApiError("not_found", `No file at "${file.path}".`, { path: file.path });
   }
   return new Response(object.body, { status: range ? 206 : 200, headers });

@@ -13,7 +13,6 @@ import {
 } from "../../core/files/wire-schemas";
 import { deleteFileRows, fileAttributes, getFileRow, toFileRecord, updateFileMetadata } from "../../data/files/files";
 import { listFiles } from "../../data/files/list-files";
-import { objectKey } from "../../data/files/object-key";
 import { MAX_SIGNED_URL_SECONDS, signGrant } from "../../data/files/signed-urls";
 import type { AppEnv } from "../app-env";
 import { type ErrorSpec, route } from "../openapi/route";
@@ -194,7 +193,7 @@ export const storageObjectRoutes = new Hono<AppEnv>()
         throw new ApiError("not_found", `No file at "${path}".`, { path });
       }
       if (!caller.signed) caller.access.assert("read", fileAttributes(row));
-      return streamFile(c, caller.projectId, caller.bucket, row, caller.signed);
+      return streamFile(c, caller.bucket, row, caller.signed);
     },
   )
 
@@ -219,8 +218,8 @@ export const storageObjectRoutes = new Hono<AppEnv>()
       caller.access.assert("delete", fileAttributes(row));
       // The row first, then the bytes: a crash in between leaves an orphan for the sweep, never a
       // listed file without bytes.
-      await deleteFileRows(c.env.DB, caller.projectId, name, [path]);
-      await c.env.BUCKET.delete(objectKey(caller.projectId, name, path));
+      const deleted = await deleteFileRows(c.env.DB, caller.projectId, name, [path]);
+      if (deleted.length > 0) await c.env.BUCKET.delete(deleted.map((file) => file.object_key));
       return c.json({ path, deleted: true as const });
     },
   )
@@ -313,11 +312,9 @@ export const storageObjectRoutes = new Hono<AppEnv>()
         name,
         present.map((row) => row.path),
       );
-      if (deleted.length > 0) {
-        await c.env.BUCKET.delete(deleted.map((path) => objectKey(caller.projectId, name, path)));
-      }
-      const gone = new Set(deleted);
-      return c.json({ deleted, not_found: paths.filter((path) => !gone.has(path)) });
+      if (deleted.length > 0) await c.env.BUCKET.delete(deleted.map((file) => file.object_key));
+      const gone = new Set(deleted.map((file) => file.path));
+      return c.json({ deleted: [...gone], not_found: paths.filter((path) => !gone.has(path)) });
     },
   )
 

@@ -3,8 +3,8 @@ import { ApiError } from "../../core/errors";
 import type { BucketRecord, FileMetadata, FileRecord, StorageUsage } from "../../core/files/wire";
 import { parseJsonText } from "../../core/json-limits";
 import type { FileAccess } from "../../data/files/access";
-import { commitFile, type FileRow, fileAttributes } from "../../data/files/files";
-import { objectKey } from "../../data/files/object-key";
+import { commitFile, type FileRow, type FileWrite, fileAttributes } from "../../data/files/files";
+import { newObjectKey } from "../../data/files/object-key";
 import { checkQuota } from "../../data/files/usage";
 import type { AppEnv } from "../app-env";
 
@@ -109,10 +109,11 @@ export interface UploadRequest {
 
 /**
  * Stores one upload: checks size, type, rules (on what the file will be), `If-Match` /
- * `If-None-Match` and the quota, all before reading the body; then streams the body into R2
- * (conditionally, so a concurrent replace cannot slip between the check and the write); then,
- * only once R2 holds the bytes, writes the row. A body that ends early or runs long fails the R2
- * put, so nothing is stored and nothing listed.
+ * `If-None-Match` and the quota, all before reading the body; then streams the body into R2 under
+ * a key of this upload's own; then, only once R2 holds the bytes, writes the row (with
+ * `If-Match` / `If-None-Match` checked again, so a concurrent replace cannot slip between the
+ * check and the write). A body that ends early or runs long fails the R2 put, so nothing is
+ * stored and nothing listed.
  *
  * @throws {ApiError} `file_too_large`, `unsupported_media_type`, `forbidden`, `not_found` (hidden
  * by the read rule), `precondition_failed`, `quota_exceeded`, `invalid_request`.
@@ -161,17 +162,14 @@ export async function storeUpload(
   }
   checkQuota(request.usage, size, existing?.size ?? 0);
 
+  // The bytes go to a key of this upload's own and become the file only when the row names them
+  // (commitFile): a delete or another upload of the path racing this one never removes bytes a
+  // row names. If-Match / If-None-Match are checked again there, atomically with the write.
   const body = c.req.raw.body ?? new Uint8Array(0);
-  const key = objectKey(projectId, bucket.name, path);
-  let onlyIf: R2Conditional | undefined;
-  if (expected !== undefined && existing) onlyIf = { etagMatches: existing.etag };
-  else if (ifNoneMatch !== undefined) onlyIf = { etagDoesNotMatch: "*" };
-  let stored: R2Object | null;
+  const key = newObjectKey(projectId, bucket.name, path);
+  let stored: R2Object;
   try {
-    stored = await c.env.BUCKET.put(key, body, {
-      httpMetadata: { contentType },
-      ...(onlyIf ? { onlyIf } : {}),
-    });
+    stored = await c.env.BUCKET.put(key, body, { httpMetadata: { contentType } });
   } catch (error) {
     // The stream failed (the client went away, or sent fewer or more bytes than it declared):
     // R2 keeps no partial object, and no row was written.
@@ -182,36 +180,30 @@ export async function storeUpload(
       { cause: error },
     );
   }
-  if (stored === null) {
-    throw new ApiError("precondition_failed", `The file at "${path}" changed during the upload; nothing was stored.`, {
-      path,
-    });
-  }
   if (stored.size !== size) {
     // Cannot happen with a Content-Length body; never record a size the bytes do not have.
-    if (!existing) c.executionCtx.waitUntil(c.env.BUCKET.delete(key));
+    await c.env.BUCKET.delete(key);
     throw new ApiError("invalid_request", `The upload declared ${size} bytes and sent ${stored.size}.`);
   }
-  try {
-    const file = await commitFile(
-      c.env.DB,
-      {
-        projectId,
-        bucket: bucket.name,
-        path,
-        size,
-        contentType,
-        etag: stored.etag,
-        metadata,
-        uploadedBy: request.uploadedBy,
-        objectUploaded: stored.uploaded,
-      },
-      new URL(c.req.url).origin,
-    );
-    return { file, created: !existing };
-  } catch (error) {
-    // A new file's bytes without a row are an orphan: remove them now (the sweep would later).
-    if (!existing) c.executionCtx.waitUntil(c.env.BUCKET.delete(key));
-    throw error;
-  }
+  let only: FileWrite["only"];
+  if (ifNoneMatch !== undefined) only = "absent";
+  else if (expected !== undefined && existing) only = { etag: existing.etag };
+  return commitFile(
+    c.env.DB,
+    c.env.BUCKET,
+    {
+      projectId,
+      bucket: bucket.name,
+      path,
+      size,
+      contentType,
+      etag: stored.etag,
+      metadata,
+      uploadedBy: request.uploadedBy,
+      objectKey: key,
+      objectUploaded: stored.uploaded,
+      ...(only ? { only } : {}),
+    },
+    new URL(c.req.url).origin,
+  );
 }

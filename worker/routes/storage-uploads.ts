@@ -124,7 +124,7 @@ export const storageUploadRoutes = new Hono<AppEnv>()
           project_id: auth.projectId,
           bucket: bucket.name,
           path: file.path,
-          key: objectKey(auth.projectId, bucket.name, file.path),
+          key: objectKey(auth.projectId, bucket.name, file.path, uploadId),
           content_type: file.content_type,
           metadata: file.metadata,
           tus_metadata: rawMetadata,
