@@ -5,8 +5,11 @@ import { ERROR_CODES } from "../../core/errors";
 import { ChannelClientFrame } from "../../core/protocol/channel";
 import { RoomClientFrame } from "../../core/protocol/room";
 import { WatcherClientFrame } from "../../core/protocol/watcher";
+import { bucketKeyPrefix } from "../../data/files/object-key";
 import { joinChannel, type TestSocket, uniqueChannel } from "./channel-helpers";
-import { ADMIN_TOKEN, api, createProject, type TestProject } from "./helpers";
+import { credentials } from "./files-helpers";
+import { storageRequest } from "./fuzz-storage-inputs";
+import { ADMIN_TOKEN, api, createProject, mintToken, type TestProject } from "./helpers";
 import { create, enter, uniqueRoom } from "./room-helpers";
 import { connectWatcher, uniqueCollection } from "./watcher-helpers";
 
@@ -106,12 +109,15 @@ function requestFor(op: Operation, project: TestProject, closed: TestProject) {
     });
 }
 
-/** The properties of every answer: no 5xx, and errors are the typed envelope with a known code. */
+/**
+ * The properties of every answer: no 5xx, and errors are the typed envelope with a known code
+ * (an answer to HEAD has no body to hold one).
+ */
 async function checkAnswer(response: Response, what: string) {
   totals.requests += 1;
   count(totals.status, response.status);
   expect(response.status, what).toBeLessThan(500);
-  if (response.status < 400) {
+  if (response.status < 400 || what.startsWith("HEAD ")) {
     await response.body?.cancel();
     return;
   }
@@ -147,6 +153,71 @@ describe("fuzz: REST", () => {
           .first<{ n: number }>();
         expect(row?.n, `${table} rows of a project that may write nothing`).toBe(0);
       }
+    },
+    TIMEOUT_MS,
+  );
+});
+
+/** What a project stores: its R2 keys and its file rows (path, key and etag). */
+async function storedState(project: TestProject): Promise<string> {
+  const listed = await env.BUCKET.list({ prefix: `files/${project.id}/`, limit: 1000 });
+  const { results } = await env.DB.prepare(
+    "SELECT bucket, path, object_key, etag FROM files WHERE project_id = ? ORDER BY bucket, path",
+  )
+    .bind(project.id)
+    .all();
+  return JSON.stringify({ keys: listed.objects.map((object) => object.key), rows: results });
+}
+
+describe("fuzz: storage and tus", () => {
+  it(
+    `answers the storage and upload routes with no 5xx, typed errors, and stores nothing it refuses (${RUNS * 8} cases)`,
+    async () => {
+      // One project whose bucket takes anything small (rules all true, 4 KiB files, a 64 KiB
+      // quota), one whose bucket has no rules (closed to its public key and users).
+      const open = await createProject({ name: "fuzz-files-open" });
+      const closed = await createProject({ name: "fuzz-files-closed" });
+      const bucket = (project: TestProject, settings: Record<string, unknown>) =>
+        api("/v1/storage/buckets", {
+          method: "POST",
+          headers: credentials(project.keys.secret),
+          json: { name: "files", ...settings },
+        });
+      const all = { read: "true", create: "true", update: "true", delete: "true" };
+      expect((await bucket(open, { max_file_bytes: 4096, rules: all })).status).toBe(201);
+      expect((await bucket(closed, {})).status).toBe(201);
+      const quota = await api(`/v1/admin/projects/${open.id}/storage`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+        json: { quota_bytes: 65_536 },
+      });
+      expect(quota.status).toBe(200);
+      const openUser = (await mintToken(open, { user_id: "fuzzer" })).token as string;
+      const closedUser = (await mintToken(closed, { user_id: "fuzzer" })).token as string;
+      const callers = fc.constantFrom(
+        credentials(open.keys.public),
+        credentials(openUser),
+        credentials(open.keys.secret),
+        credentials(closed.keys.public),
+        credentials(closedUser),
+        credentials(null),
+        { "X-API-Key": "pk_garbage" },
+      );
+      await fc.assert(
+        fc.asyncProperty(storageRequest(callers), async ({ url, init, what }) => {
+          const before = await storedState(open);
+          const response = await api(url, init);
+          const status = response.status;
+          await checkAnswer(response, what);
+          // A refused request changed nothing in R2 or D1.
+          if (status >= 400) expect(await storedState(open), `${what} (${status}) changed what is stored`).toBe(before);
+        }),
+        { numRuns: RUNS * 8, seed: Number((env as unknown as { FUZZ_SEED?: string }).FUZZ_SEED) || undefined },
+      );
+      // Nothing at all was stored in the closed project: every write there is refused.
+      expect(await storedState(closed)).toBe(JSON.stringify({ keys: [], rows: [] }));
+      expect((await env.BUCKET.list({ prefix: bucketKeyPrefix(closed.id, "files") })).objects).toEqual([]);
+      expect((await api("/health")).status).toBe(200);
     },
     TIMEOUT_MS,
   );
