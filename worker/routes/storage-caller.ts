@@ -68,19 +68,31 @@ export interface FileCaller {
   access: FileAccess;
   /** The file at the request's path, read with the bucket (null: none, or no path asked for). */
   row: FileRow | null;
-  /** The project's storage usage and quota, read with the bucket. */
-  usage: StorageUsage;
+  /** The project's storage usage and quota, read with the bucket for an upload (else null). */
+  usage: StorageUsage | null;
 }
 
-/** The bucket, the file and the usage in one D1 round trip; `missing` when there is no bucket. */
+/**
+ * What an object route asks for: `path`, the file the request is about (read with the bucket);
+ * `method`, what a signed URL must grant (null: none can); `upload`, also the usage (the quota).
+ */
+export interface FileRequest {
+  path: string | null;
+  method: SignedMethod | null;
+  upload?: boolean;
+}
+
+/** The bucket, the file and (uploads) the usage in one D1 round trip; `missing` when there is no bucket. */
 async function context(
   c: Context<AppEnv>,
   projectId: string,
   bucketName: string,
-  path: string | null,
+  request: FileRequest,
   missing: () => ApiError,
 ) {
-  const found = await loadFileContext(c.env.DB, projectId, bucketName, path);
+  const found = await loadFileContext(c.env.DB, projectId, bucketName, request.path, {
+    usage: request.upload === true,
+  });
   if (!found.bucket) throw missing();
   return { ...found, bucket: found.bucket };
 }
@@ -100,8 +112,7 @@ const noBucket = (name: string) => () => new ApiError("not_found", `No bucket na
 export async function resolveFileCaller(
   c: Context<AppEnv>,
   bucketName: string,
-  /** `path`: the file the request is about (read with the bucket); `method`: what a signed URL must grant (null: none can). */
-  request: { path: string | null; method: SignedMethod | null },
+  request: FileRequest,
 ): Promise<FileCaller> {
   const query = new URL(c.req.url).searchParams;
   const project = query.get("project");
@@ -119,7 +130,7 @@ export async function resolveFileCaller(
     if (verdict === "invalid") {
       throw new ApiError("forbidden", "The signed URL's signature does not match.", { reason: "bad_signature" });
     }
-    const found = await context(c, project, bucketName, request.path, noBucket(bucketName));
+    const found = await context(c, project, bucketName, request, noBucket(bucketName));
     return { projectId: project, ...found, auth: null, signed: true, access: new FileAccess(found.bucket, null) };
   }
   const credentials = credentialsFromHeaders(c.req.raw.headers);
@@ -129,7 +140,7 @@ export async function resolveFileCaller(
       throw new ApiError("forbidden", "The project parameter names another project than your credentials.");
     }
     c.set("auth", auth);
-    const found = await context(c, auth.projectId, bucketName, request.path, noBucket(bucketName));
+    const found = await context(c, auth.projectId, bucketName, request, noBucket(bucketName));
     return { projectId: auth.projectId, ...found, auth, signed: false, access: new FileAccess(found.bucket, auth) };
   }
   const readOnly = request.method === "GET";
@@ -140,7 +151,7 @@ export async function resolveFileCaller(
     );
   }
   // A private bucket and a missing one look the same to an anonymous caller.
-  const found = await context(c, project, bucketName, request.path, unauthorizedPrivate);
+  const found = await context(c, project, bucketName, request, unauthorizedPrivate);
   if (!found.bucket.public) throw unauthorizedPrivate();
   return { projectId: project, ...found, auth: null, signed: false, access: new FileAccess(found.bucket, null) };
 }

@@ -142,7 +142,7 @@ export const storageObjectRoutes = new Hono<AppEnv>()
       const { bucket: name } = c.req.valid("param");
       const { folder } = c.req.valid("query");
       const path = checkedPath(`${folder ? (folder.endsWith("/") ? folder : `${folder}/`) : ""}${newDocumentId()}`);
-      const caller = await resolveFileCaller(c, name, { path, method: null });
+      const caller = await resolveFileCaller(c, name, { path, method: null, upload: true });
       const { file } = await storeUpload(c, { ...caller, path, uploadedBy: caller.auth?.userId ?? null });
       c.header("ETag", `"${file.etag}"`);
       return c.json(file, 201);
@@ -162,7 +162,7 @@ export const storageObjectRoutes = new Hono<AppEnv>()
     async (c) => {
       const { bucket: name } = c.req.valid("param");
       const path = uploadPath(c);
-      const caller = await resolveFileCaller(c, name, { path, method: "PUT" });
+      const caller = await resolveFileCaller(c, name, { path, method: "PUT", upload: true });
       const { file, created } = await storeUpload(c, { ...caller, path, uploadedBy: caller.auth?.userId ?? null });
       c.header("ETag", `"${file.etag}"`);
       return c.json(file, created ? 201 : 200);

@@ -103,8 +103,8 @@ export interface UploadRequest {
   signed: boolean;
   /** The file now at the path (read with the bucket), or null. */
   row: FileRow | null;
-  /** The project's usage and quota (read with the bucket). */
-  usage: StorageUsage;
+  /** The project's usage and quota (read with the bucket: `resolveFileCaller(…, { upload: true })`). */
+  usage: StorageUsage | null;
 }
 
 /**
@@ -160,6 +160,7 @@ export async function storeUpload(
   if (!request.signed) {
     access.assert(existing ? "update" : "create", { path, size, content_type: contentType, metadata });
   }
+  if (!request.usage) throw new Error("storeUpload: the usage was not read (resolveFileCaller needs upload: true).");
   checkQuota(request.usage, size, existing?.size ?? 0);
 
   // The bytes go to a key of this upload's own and become the file only when the row names them
