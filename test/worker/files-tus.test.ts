@@ -59,7 +59,7 @@ describe("tus protocol", () => {
     expect(parseUploadMetadata(head.headers.get("Upload-Metadata"))).toEqual({ path: "a/b.bin", x: "ü" });
   });
 
-  it("accumulates chunks smaller than a part and completes into an ordinary file", async () => {
+  it("accumulates chunks smaller than a part and completes into an ordinary file", { timeout: 60_000 }, async () => {
     const project = await tusProject();
     const bytes = testBytes(7 * MIB + 12_345);
     const { path } = await startUpload({
