@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { OidcStart } from "../../core/accounts/oidc";
 import type { SessionTokens } from "../../core/rest/accounts";
-import { type FlarebaseClient, FlarebaseError } from "../../sdk/index";
+import { accounts, type FlarebaseClient, FlarebaseError, memoryStorage } from "../../sdk/index";
 import { clientFor, createTestProject, rejection, type TestProject } from "./helpers";
 import { startTestProvider, type TestProvider } from "./oidc-provider";
 
@@ -85,6 +85,7 @@ function callbackByHand(client: FlarebaseClient, start: OidcStart, back: URL, ov
 describe("OpenID Connect sign-in", () => {
   it("signs a new user in, whose access token works on documents; the same account signs the same user in again", async () => {
     const { project, publicClient } = await projectWithProvider();
+    const account = accounts(publicClient, { storage: memoryStorage() });
     const { authorizationUrl, back, session } = await viaSdk(publicClient, "dana");
     // The authorization request: code flow, PKCE S256, state and nonce.
     expect(authorizationUrl.origin).toBe(provider.issuer);
@@ -107,7 +108,8 @@ describe("OpenID Connect sign-in", () => {
       expect.objectContaining({ provider: "oidc:corp", subject: "dana", email: "dana@example.test" }),
     ]);
 
-    // The client signed in: its requests carry the new access token.
+    // The client signed in, into its accounts session: its requests carry the new access token.
+    expect(account.currentUser?.id).toBe(user?.id);
     const me = await publicClient.auth.me();
     expect(me).toMatchObject({ project_id: project.id, kind: "user", user_id: user?.id });
     const notes = publicClient.collection<Note>("notes");
@@ -119,6 +121,42 @@ describe("OpenID Connect sign-in", () => {
     expect(again.session?.user.id).toBe(user?.id);
     const other = await viaSdk(clientFor({ key: project.keys.public }), "erik");
     expect(other.session?.user.id).not.toBe(user?.id);
+  });
+
+  it("links a guest: the same user id, who still owns their documents", async () => {
+    const { project } = await projectWithProvider();
+    const guest = clientFor({ key: project.keys.public });
+    const guestAccount = accounts(guest, { storage: memoryStorage() });
+    const guestId = (await guestAccount.signInAnonymously()).id;
+    const notes = guest.collection<Note>("notes");
+    const draft = await notes.create({ owner: guestId, text: "draft" });
+
+    const { session } = await viaSdk(guest, "fay", { link: true });
+    expect(session?.user).toMatchObject({ id: guestId, is_anonymous: false });
+    expect(session?.user.identities.map((identity) => identity.provider)).toContain("oidc:corp");
+    // The accounts session took the new one: same user, no longer a guest.
+    expect(guestAccount.currentUser).toMatchObject({ id: guestId, is_anonymous: false });
+    expect((await notes.get(draft.id)).data).toEqual({ owner: guestId, text: "draft" });
+
+    // Signing in with that account later, anywhere, is that same user.
+    const later = await viaSdk(clientFor({ key: project.keys.public }), "fay");
+    expect(later.session?.user.id).toBe(guestId);
+    const laterNotes = clientFor({ token: later.session?.access_token }).collection<Note>("notes");
+    expect((await laterNotes.get(draft.id)).data.text).toBe("draft");
+  });
+
+  it("refuses to link an identity another user has: identity_conflict, not a second account", async () => {
+    const { project } = await projectWithProvider();
+    const owner = await viaSdk(clientFor({ key: project.keys.public }), "gus");
+    const guest = clientFor({ key: project.keys.public });
+    const anonymous = await accounts(guest, { storage: memoryStorage() }).signInAnonymously();
+
+    const error = await flarebaseError(() => viaSdk(guest, "gus", { link: true }));
+    expect(error).toMatchObject({ status: 409, code: "identity_conflict" });
+    // The guest is still the guest; the account still signs its owner in.
+    expect((await guest.auth.me()).user_id).toBe(anonymous.id);
+    const again = await viaSdk(clientFor({ key: project.keys.public }), "gus");
+    expect(again.session?.user.id).toBe(owner.session?.user.id);
   });
 
   it("takes a state once: a replayed callback is refused, by the SDK and by the server", async () => {

@@ -7,6 +7,7 @@ import {
   saveAuthorization,
 } from "../../data/accounts/oidc-authorizations";
 import { codeChallengeOf, randomToken } from "../../worker/accounts/oidc/pkce";
+import { LIMITS } from "../../worker/accounts/rate-limits";
 import { api, createProject, errorOf, mintToken, type TestProject } from "./helpers";
 
 const REDIRECT = "https://app.example/auth/callback";
@@ -178,6 +179,21 @@ describe("POST /v1/auth/oidc/:provider/start", () => {
     const minted = await start(project, { redirect_url: REDIRECT, link: true }, { Authorization: `Bearer ${token}` });
     expect(await errorOf(minted)).toMatchObject({ status: 404, code: "not_found" });
   });
+
+  it("counts starts as sign-in attempts of the client's address: past the limit, 429 rate_limited", async () => {
+    const project = await createProject();
+    const headers = { "X-API-Key": project.keys.public, "CF-Connecting-IP": "203.0.113.7" };
+    const limit = LIMITS.sign_in.perAddress.max;
+    for (let attempt = 0; attempt < limit; attempt++) {
+      expect((await start(project, { redirect_url: REDIRECT }, headers)).status).toBe(404);
+    }
+    const refused = await start(project, { redirect_url: REDIRECT }, headers);
+    expect(await errorOf(refused)).toMatchObject({ status: 429, code: "rate_limited" });
+    expect(refused.headers.get("Retry-After")).toMatch(/^\d+$/);
+    // Another address is counted apart.
+    const other = await start(project, { redirect_url: REDIRECT }, { ...headers, "CF-Connecting-IP": "203.0.113.8" });
+    expect(other.status).toBe(404);
+  }, 60_000); // a hundred requests on a shared machine
 
   it("answers 502 oidc_provider_unavailable when the issuer cannot be reached", async () => {
     const project = await projectWithProvider(DOWN_ISSUER);

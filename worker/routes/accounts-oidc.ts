@@ -6,6 +6,8 @@ import { SessionTokensSchema } from "../../core/rest/accounts";
 import { getUser } from "../../data/accounts/users";
 import { userForIdentity } from "../accounts/oidc/identity";
 import { finishSignIn, startSignIn } from "../accounts/oidc/sign-in";
+import { clientAddress, countAttempt } from "../accounts/rate-limits";
+import { deviceOf } from "../accounts/require-session";
 import { startSession } from "../accounts/sessions";
 import type { AppEnv } from "../app-env";
 import { route } from "../openapi/route";
@@ -30,7 +32,7 @@ export const accountsOidcRoutes = new Hono<AppEnv>()
       params: ProviderParams,
       body: OidcStartBody,
       responses: { 200: { description: "Where to send the browser, and what to keep.", body: OidcStartSchema } },
-      errors: ["not_found", "forbidden", "redirect_url_not_allowed", "oidc_provider_unavailable"],
+      errors: ["not_found", "forbidden", "redirect_url_not_allowed", "oidc_provider_unavailable", "rate_limited"],
     }),
     async (c) => {
       const { provider } = c.req.valid("param");
@@ -47,6 +49,9 @@ export const accountsOidcRoutes = new Hono<AppEnv>()
           user_id: auth.userId,
         });
       }
+      // A start stores a row and reaches out to the provider: it counts as a sign-in attempt of
+      // the client's address (a callback needs a start's state, so it is bounded by them).
+      await countAttempt(c.env.DB, auth.projectId, "sign_in", { address: clientAddress(c.req.raw.headers) });
       const linkUserId = link ? auth.userId : null;
       return c.json(await startSignIn(c.env.DB, auth.projectId, provider, { redirectUrl: redirect_url, linkUserId }));
     },
@@ -86,7 +91,7 @@ export const accountsOidcRoutes = new Hono<AppEnv>()
         errorDescription: body.error_description,
       });
       const userId = await userForIdentity(c.env.DB, projectId, provider, claims, linkUserId);
-      return c.json(await startSession(c.env, projectId, userId, { device: c.req.header("User-Agent") }));
+      return c.json(await startSession(c.env, projectId, userId, { device: deviceOf(c.req.raw.headers) }));
     },
   )
 
