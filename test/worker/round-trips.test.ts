@@ -165,7 +165,7 @@ describe("D1 round trips per request", () => {
       "REST publish": 1,
       // The room writes its directory row (participant count) after the hello, off the join's path.
       "room join": { worker: 1, total: 2 },
-      "watcher subscribe": { worker: 2, total: 5 },
+      "watcher subscribe": { worker: 1, total: 4 },
     });
   });
 

@@ -5,9 +5,10 @@ import type { ConnectParams } from "../../core/protocol/connect-params";
 import { SUBPROTOCOL, SUBPROTOCOL_KEY_PREFIX, SUBPROTOCOL_TOKEN_PREFIX } from "../../core/protocol/envelope";
 import { CLIENT_ID_PATTERN } from "../../core/protocol/identifiers";
 import { randomString } from "../../core/random";
+import { batchChecked } from "../../data/d1/precondition";
 import { refuseInternal, refuseSocket } from "../../durable-objects/hub/frames";
 import type { AppEnv } from "../app-env";
-import { type AuthContext, authenticate, type Credentials, credentialsFromHeaders } from "../auth/auth-context";
+import { type AuthContext, type Credentials, credentialsFromHeaders, identify } from "../auth/auth-context";
 
 /** Who is connecting, verified, and the connect parameters every realtime object takes. */
 export interface SocketCaller {
@@ -24,8 +25,10 @@ export interface SocketCaller {
 export interface UpgradeSteps {
   /** Checks the path before anything else (a bad name is refused before credentials are looked at). */
   check(): void;
-  /** Authorizes the caller and hands the socket to its object. */
-  open(caller: SocketCaller): Promise<Response>;
+  /** What the upgrade reads from D1, in one batch with the caller's standing (one trip for both). */
+  reads?(auth: AuthContext, db: D1Database): D1PreparedStatement[];
+  /** Authorizes the caller and hands the socket to its object (`read`: the results of `reads`). */
+  open(caller: SocketCaller, read: D1Result[]): Promise<Response>;
 }
 
 /**
@@ -64,20 +67,28 @@ export async function upgradeSocket(c: Context<AppEnv>, steps: UpgradeSteps): Pr
         "Secret keys may not be used from a browser or in a URL. Use a public key (pk_…) or a user token.",
       );
     }
-    const auth = await authenticate(c.env.DB, credentials, origin);
-    return await steps.open({
-      auth,
-      query,
-      params: {
-        project_id: auth.projectId,
-        client_id: clientIdFor(auth, query.get("client_id")),
-        user_id: auth.userId,
-        kind: auth.kind,
-        token_exp: auth.kind === "user" && credentials.token ? tokenExpiry(credentials.token) : null,
-        since_seq: sinceSeq(query.get("since_seq")),
-        subprotocol,
+    const identified = await identify(c.env.DB, credentials, origin);
+    const { auth } = identified;
+    const reads = steps.reads?.(auth, c.env.DB) ?? [];
+    // The standing (a revoked key, the origins) is checked in the same batch as the upgrade's reads.
+    const read =
+      identified.checked && reads.length === 0 ? [] : await batchChecked(c.env.DB, [identified.standing], reads);
+    return await steps.open(
+      {
+        auth,
+        query,
+        params: {
+          project_id: auth.projectId,
+          client_id: clientIdFor(auth, query.get("client_id")),
+          user_id: auth.userId,
+          kind: auth.kind,
+          token_exp: auth.kind === "user" && credentials.token ? tokenExpiry(credentials.token) : null,
+          since_seq: sinceSeq(query.get("since_seq")),
+          subprotocol,
+        },
       },
-    });
+      read,
+    );
   } catch (error) {
     // Refusals (a bad name or parameter, bad credentials, not allowed) and what `authenticate`
     // throws (`unauthorized`, `token_expired`, `origin_not_allowed`) close with their code's close code.

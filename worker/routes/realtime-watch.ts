@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { COLLECTION_NAME } from "../../core/documents/names";
+import type { CollectionRules } from "../../core/documents/wire";
 import { ApiError } from "../../core/errors";
 import { OP_BITS } from "../../core/protocol/capabilities";
 import { type ConnectParams, connectRequest } from "../../core/protocol/connect-params";
@@ -11,7 +12,8 @@ import {
   watcherObjectName,
 } from "../../core/protocol/watcher";
 import { formatFilter, parseListFilter } from "../../core/query";
-import { getCollectionSettings } from "../../data/documents/collection-settings";
+import { selectSettings } from "../../data/documents/collection-settings";
+import type { AuthContext } from "../auth/auth-context";
 import { ConnectQuery, parseUpgradeQuery } from "./realtime-query";
 import type { SocketCaller } from "./realtime-upgrade";
 
@@ -45,6 +47,11 @@ export const WatchUpgradeQuery = z.looseObject({
     .meta({ description: `The snapshot's size, 1 to ${MAX_SNAPSHOT_LIMIT} (default ${DEFAULT_SNAPSHOT_LIMIT}).` }),
 });
 
+/** What a watcher upgrade reads with the caller's standing: the collection's rules (none for a secret key). */
+export function watchReads(auth: AuthContext, db: D1Database, collection: string): D1PreparedStatement[] {
+  return auth.kind === "secret" ? [] : [selectSettings(db, auth.projectId, collection)];
+}
+
 /** Refuses a collection name that cannot exist, before credentials are looked at. */
 export function checkWatchedCollection(collection: string): void {
   if (!COLLECTION_NAME.test(collection)) {
@@ -60,11 +67,16 @@ export function checkWatchedCollection(collection: string): void {
  * caller may watch (a secret key, or a collection with a read rule), then hands the socket to the
  * collection's watcher object.
  */
-export async function openWatcher(env: Env, collection: string, caller: SocketCaller): Promise<Response> {
+export async function openWatcher(
+  env: Env,
+  collection: string,
+  caller: SocketCaller,
+  read: readonly D1Result[],
+): Promise<Response> {
   const { auth, query } = caller;
   const filter = watchFilter(query);
   if (auth.kind !== "secret") {
-    const { rules } = await getCollectionSettings(env.DB, auth.projectId, collection);
+    const rules = JSON.parse((read[0]?.results[0] as { rules: string } | undefined)?.rules ?? "{}") as CollectionRules;
     if (!rules.read) {
       throw new ApiError(
         "forbidden",

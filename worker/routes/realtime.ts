@@ -12,7 +12,7 @@ import { route } from "../openapi/route";
 import { ConnectQuery, EpochQuery } from "./realtime-query";
 import { checkRoomId, openRoom, RoomUpgradeQuery } from "./realtime-room";
 import { epochParam, upgradeSocket } from "./realtime-upgrade";
-import { checkWatchedCollection, openWatcher, WatchUpgradeQuery } from "./realtime-watch";
+import { checkWatchedCollection, openWatcher, WatchUpgradeQuery, watchReads } from "./realtime-watch";
 
 /**
  * `/v1/realtime`: WebSocket upgrades. The Worker authenticates and authorizes the socket (see
@@ -69,7 +69,8 @@ export const realtimeRoutes = new Hono<AppEnv>()
       const collection = c.req.param("collection");
       return upgradeSocket(c, {
         check: () => checkWatchedCollection(collection),
-        open: (caller) => openWatcher(c.env, collection, caller),
+        reads: (auth, db) => watchReads(auth, db, collection),
+        open: (caller, read) => openWatcher(c.env, collection, caller, read),
       });
     },
   )
