@@ -20,6 +20,7 @@ const BENCHES = [
   "./round-trips/index.mjs",
   "./page-meta/index.mjs",
   "./endpoints/index.mjs",
+  "./sites/index.mjs",
 ];
 
 /** Renders rows as an aligned text table; numbers are right-aligned with thousands separators. */
