@@ -21,6 +21,7 @@ const BENCHES = [
   "./page-meta/index.mjs",
   "./endpoints/index.mjs",
   "./sites/index.mjs",
+  "./auth/index.mjs",
 ];
 
 /** Renders rows as an aligned text table; numbers are right-aligned with thousands separators. */

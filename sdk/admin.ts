@@ -1,4 +1,5 @@
 import { createOidcProvidersApi, type OidcProvidersApi } from "./auth/oidc-providers.js";
+import { createUsersApi, type UsersApi } from "./auth/users-api.js";
 import { createEndpointsApi, type EndpointsApi } from "./endpoints/endpoints-api.js";
 import {
   type CallOptions,
@@ -189,6 +190,14 @@ export interface AdminClient {
    * await admin.endpoints(projectId).register({ label: "comfyui", target: { kind: "tunnel" } });
    */
   endpoints(projectId: string): EndpointsApi;
+  /**
+   * One project's end users (docs/auth.md#settings-and-user-admin): list, create, get, update
+   * (role, claims, disable), delete.
+   *
+   * @example
+   * await admin.users(projectId).update(userId, { disabled: true });
+   */
+  users(projectId: string): UsersApi;
 }
 
 /**
@@ -238,5 +247,6 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     sites: (id) => createSitesApi(transport, project(id)),
     oidcProviders: (id) => createOidcProvidersApi(transport, `${project(id)}/oidc-providers`),
     endpoints: (id) => createEndpointsApi(transport, `${project(id)}/endpoints`),
+    users: (id) => createUsersApi(transport, `${project(id)}/users`),
   };
 }

@@ -35,6 +35,7 @@ export { oidcProviders } from "./auth/oidc-providers.js";
 export type { AuthChange, AuthChangeType, AuthSession } from "./auth/session.js";
 export type { TokenStorage } from "./auth/token-storage.js";
 export { memoryStorage } from "./auth/token-storage.js";
+export type { UsersApi } from "./auth/users-api.js";
 export type { AuthApi } from "./auth.js";
 export type {
   ClientCore,

@@ -217,7 +217,12 @@ export const UserListQuery = z.object({
   /** Only users whose login id starts with this. */
   login_id_prefix: z.string().min(1).max(320).optional(),
 });
-export type UserListOptions = z.input<typeof UserListQuery>;
+/** The query of a user list (`limit` 1–100, 50 by default). */
+export interface UserListOptions {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+  login_id_prefix?: string | undefined;
+}
 
 export const AuthSettingsPatch = AuthSettingsSchema.partial();
 export type AuthSettingsInput = z.input<typeof AuthSettingsPatch>;

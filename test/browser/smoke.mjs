@@ -242,6 +242,57 @@ async function main() {
       JSON.stringify({ signed: upload.signed, shown: upload.shown }),
     );
 
+    // Accounts: sign up in the page (the session goes to localStorage), reload, still signed in
+    // as the same user with a working token; sign out, reload, signed out.
+    const signedUp = await page.evaluate(
+      async ({ url, key }) => {
+        const { accounts, createClient } = await import(`${url}/sdk.js`);
+        const auth = accounts(createClient({ url, key }));
+        const user = await auth.signUp({
+          login_id: `browser-${Date.now()}@example.com`,
+          password: "plum-violin-harbor-42",
+        });
+        return {
+          id: user.id,
+          stored: Object.keys(localStorage).filter((name) => name.startsWith("flarebase.session:")),
+        };
+      },
+      { url: worker.url, key: project.keys.public },
+    );
+    const reloaded = await page.reload({ timeout: PAGE_TIMEOUT_MS });
+    if (!reloaded?.ok()) throw new Error(`reloading ${demoUrl}: HTTP ${reloaded?.status()}`);
+    const afterReload = await page.evaluate(
+      async ({ url, key }) => {
+        const { accounts, createClient } = await import(`${url}/sdk.js`);
+        const client = createClient({ url, key });
+        const auth = accounts(client);
+        const user = await auth.ready();
+        const me = await client.auth.me();
+        await auth.signOut();
+        return { id: user?.id ?? null, me, after: auth.currentUser, stored: localStorage.length };
+      },
+      { url: worker.url, key: project.keys.public },
+    );
+    check(
+      "a user signed up in the page is still signed in after a reload, with a working token",
+      signedUp.stored.length === 1 && afterReload.id === signedUp.id && afterReload.me?.user_id === signedUp.id,
+      JSON.stringify({ signedUp, afterReload }),
+    );
+    await page.reload({ timeout: PAGE_TIMEOUT_MS });
+    const afterSignOut = await page.evaluate(
+      async ({ url, key }) => {
+        const { accounts, createClient } = await import(`${url}/sdk.js`);
+        const client = createClient({ url, key });
+        return { user: await accounts(client).ready(), kind: (await client.auth.me()).kind };
+      },
+      { url: worker.url, key: project.keys.public },
+    );
+    check(
+      "after signing out and a reload, nobody is signed in (the public key speaks again)",
+      afterSignOut.user === null && afterSignOut.kind === "public" && afterReload.after === null,
+      JSON.stringify({ afterReload, afterSignOut }),
+    );
+
     // The failure path: a key the server does not know must surface the SDK's typed error.
     const badKey = `${project.keys.public.slice(0, -4)}xxxx`;
     await page.goto(`${worker.url}/demo/?key=${encodeURIComponent(badKey)}`, { timeout: PAGE_TIMEOUT_MS });
