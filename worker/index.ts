@@ -1,3 +1,4 @@
+import { pruneAccounts } from "../data/accounts/prune";
 import { countsRoundTrips, ROUND_TRIPS_HEADER, roundTrips, withRoundTripCounter } from "../data/d1/round-trips";
 import { app } from "./app";
 import { sweepStorage } from "./routes/storage-sweep";
@@ -38,6 +39,10 @@ async function countedFetch(request: Request, env: Env, ctx: ExecutionContext): 
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) =>
     countsRoundTrips(env) ? countedFetch(request, env, ctx) : fetchSiteOrApi(request, env, ctx, app.fetch),
-  // Hourly (wrangler.toml [triggers]): removes file bytes no row names any more.
-  scheduled: async (_controller, env, ctx) => ctx.waitUntil(sweepStorage(withRoundTripCounter(env))),
+  // Hourly (wrangler.toml [triggers]): removes file bytes no row names any more, and account rows
+  // nothing reads again (ended sessions, spent tokens, old rate-limit windows).
+  scheduled: async (_controller, env, ctx) => {
+    ctx.waitUntil(sweepStorage(withRoundTripCounter(env)));
+    ctx.waitUntil(pruneAccounts(env.DB));
+  },
 } satisfies ExportedHandler<Env>;

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../core/errors";
 import { findUserByIdentity, linkIdentity } from "../../data/accounts/identities";
+import { pruneAccounts } from "../../data/accounts/prune";
 import { createUser } from "../../data/accounts/users";
 import { REFRESH_GRACE_SECONDS, refreshSession, startSession } from "../../worker/accounts/sessions";
 import { api, createProject } from "./helpers";
@@ -153,5 +154,27 @@ describe("sessions (worker/accounts/sessions.ts)", () => {
       .run();
     expect((await rejection(startSession(env, project.id, user.id))).code).toBe("user_disabled");
     expect((await rejection(startSession(env, project.id, "u_unknown"))).code).toBe("not_found");
+  });
+});
+
+describe("housekeeping (data/accounts/prune.ts)", () => {
+  it("drops ended sessions and old rate-limit windows after their retention, and keeps live ones", async () => {
+    const project = await createProject();
+    const user = await createUser(env.DB, project.id, {}, null);
+    const live = await startSession(env, project.id, user.id);
+    const ended = await startSession(env, project.id, user.id);
+    const longAgo = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    await env.DB.prepare("UPDATE sessions SET revoked_at = ?1 WHERE id = ?2")
+      .bind(longAgo, sessionIdOf(ended.refresh_token))
+      .run();
+    await env.DB.prepare("INSERT INTO auth_rate_limits (key, window_start, count) VALUES (?1, 0, 1)")
+      .bind(`${project.id}:old`)
+      .run();
+    await pruneAccounts(env.DB);
+    const ids = await env.DB.prepare("SELECT id FROM sessions WHERE user_id = ?1").bind(user.id).all<{ id: string }>();
+    expect(ids.results.map((row) => row.id)).toEqual([sessionIdOf(live.refresh_token)]);
+    expect(
+      await env.DB.prepare("SELECT 1 FROM auth_rate_limits WHERE key = ?1").bind(`${project.id}:old`).first(),
+    ).toBeNull();
   });
 });

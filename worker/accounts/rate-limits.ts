@@ -28,9 +28,6 @@ export const LIMITS = {
 
 export type LimitedAction = keyof typeof LIMITS;
 
-/** Rows of windows older than this are pruned (the longest window, with room). */
-export const RATE_LIMIT_RETENTION_SECONDS = 2 * 3600;
-
 /**
  * The client address Cloudflare saw (`CF-Connecting-IP`, which it sets on every request and a
  * client cannot forge through it); `unknown` when absent (local tools), one shared bucket.
