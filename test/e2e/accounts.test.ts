@@ -88,6 +88,9 @@ describe("accounts through the SDK", () => {
     for (let n = 1; n <= 3; n++) await publisher.publish("n", n);
     await seen.count(3);
 
+    // JWTs carry whole seconds: a refresh within the same second as the sign-in would sign the
+    // very same token (and rightly reconnect nothing), so step into the next second first.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const before = await auth.accessToken();
     const firstConnection = channel.connection?.connection_id;
     const states = new Recorder<{ state: string }>();
