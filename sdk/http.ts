@@ -144,26 +144,13 @@ async function perform<T>(
   const callerSignal = options.signal;
   if (callerSignal?.aborted) throw abortedError(method, url, callerSignal.reason);
 
-  // One controller carries both the caller's signal and the timeout, so fetch and the body read
-  // stop on whichever comes first; `timedOut` tells the two apart afterwards.
-  const controller = new AbortController();
   const timeoutMs = options.timeoutMs ?? transport.timeoutMs;
-  let timedOut = false;
-  // setTimeout fires at once for delays past 2^31 - 1 ms: treat those (and Infinity) as no timeout.
-  const timer =
-    timeoutMs > 0 && timeoutMs < 2 ** 31
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, timeoutMs)
-      : undefined;
-  const forwardAbort = () => controller.abort(callerSignal?.reason);
-  callerSignal?.addEventListener("abort", forwardAbort, { once: true });
+  const abort = callSignal(callerSignal, timeoutMs);
 
   try {
     const headers = new Headers(await resolveAuthHeaders(transport, method, url));
     if (expectJson) headers.set("Accept", "application/json");
-    const init: RequestInit & { duplex?: "half" } = { method, headers, signal: controller.signal };
+    const init: RequestInit & { duplex?: "half" } = { method, headers, signal: abort.signal };
     if (options.body !== undefined) {
       if (isRawBody(options.body)) {
         init.body = options.body;
@@ -182,7 +169,7 @@ async function perform<T>(
     return await read(response, url);
   } catch (error) {
     if (callerSignal?.aborted) throw abortedError(method, url, callerSignal.reason);
-    if (timedOut) {
+    if (abort.timedOut) {
       throw new FlarebaseError({
         status: 0,
         code: "timeout",
@@ -200,10 +187,45 @@ async function perform<T>(
       cause: error,
     });
   } finally {
-    clearTimeout(timer);
+    abort.stopTimer();
     // A raw response's body is still being read by the caller: keep forwarding their abort.
-    if (expectJson) callerSignal?.removeEventListener("abort", forwardAbort);
+    if (expectJson) abort.release();
   }
+}
+
+/** One signal for a call: it aborts when the caller's signal does or when `timeoutMs` passes, whichever comes first. */
+export interface CallSignal {
+  signal: AbortSignal;
+  /** Whether the timeout, not the caller, aborted the call. */
+  readonly timedOut: boolean;
+  /** The answer has come: the timeout no longer applies. */
+  stopTimer(): void;
+  /** Nothing is left to cancel: stop forwarding the caller's abort. */
+  release(): void;
+}
+
+/** Links the caller's signal and a timeout into one controller, so fetch and the body read stop on either. */
+export function callSignal(callerSignal: AbortSignal | undefined, timeoutMs: number): CallSignal {
+  const controller = new AbortController();
+  let timedOut = false;
+  // setTimeout fires at once for delays past 2^31 - 1 ms: treat those (and Infinity) as no timeout.
+  const timer =
+    timeoutMs > 0 && timeoutMs < 2 ** 31
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, timeoutMs)
+      : undefined;
+  const forwardAbort = () => controller.abort(callerSignal?.reason);
+  callerSignal?.addEventListener("abort", forwardAbort, { once: true });
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    stopTimer: () => clearTimeout(timer),
+    release: () => callerSignal?.removeEventListener("abort", forwardAbort),
+  };
 }
 
 async function resolveAuthHeaders(transport: Transport, method: HttpMethod, url: string) {

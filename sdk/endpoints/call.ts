@@ -1,5 +1,5 @@
 import { FlarebaseError } from "../errors.js";
-import { abortedError, errorFromResponse, type Transport } from "../http.js";
+import { abortedError, callSignal, errorFromResponse, type Transport } from "../http.js";
 
 /** What {@link EndpointApi.call} sends: a `fetch`-like init plus the path on your server. */
 export interface EndpointCallInit {
@@ -45,23 +45,13 @@ export async function callEndpoint(
   const url = endpointUrl(transport.url, label, init.path ?? "/");
   const callerSignal = init.signal;
   if (callerSignal?.aborted) throw abortedError(method, url, callerSignal.reason);
-  const controller = new AbortController();
-  const forwardAbort = () => controller.abort(callerSignal?.reason);
-  callerSignal?.addEventListener("abort", forwardAbort, { once: true });
   const timeoutMs = init.timeoutMs ?? 0;
-  let timedOut = false;
-  const timer =
-    timeoutMs > 0 && timeoutMs < 2 ** 31
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, timeoutMs)
-      : undefined;
+  const abort = callSignal(callerSignal, timeoutMs);
   const headers = new Headers(init.headers);
   for (const [name, value] of Object.entries(await transport.authHeaders())) {
     if (!headers.has(name)) headers.set(name, value);
   }
-  const request: RequestInit & { duplex?: "half" } = { method, headers, signal: controller.signal };
+  const request: RequestInit & { duplex?: "half" } = { method, headers, signal: abort.signal };
   if (init.body !== undefined && init.body !== null) {
     request.body = init.body;
     if (typeof ReadableStream !== "undefined" && init.body instanceof ReadableStream) request.duplex = "half";
@@ -70,9 +60,9 @@ export async function callEndpoint(
   try {
     response = await transport.fetch(url, request);
   } catch (cause) {
-    callerSignal?.removeEventListener("abort", forwardAbort);
+    abort.release();
     if (callerSignal?.aborted) throw abortedError(method, url, callerSignal.reason);
-    if (timedOut) {
+    if (abort.timedOut) {
       throw new FlarebaseError({
         status: 0,
         code: "timeout",
@@ -89,11 +79,11 @@ export async function callEndpoint(
       cause,
     });
   } finally {
-    clearTimeout(timer);
+    abort.stopTimer();
   }
   // The body is still the caller's to read: their signal keeps cancelling it.
   if (response.headers.has(PROXY_ERROR_HEADER)) {
-    callerSignal?.removeEventListener("abort", forwardAbort);
+    abort.release();
     throw await errorFromResponse(response, method, url, transport.url);
   }
   return response;
